@@ -1,0 +1,24 @@
+"""One tracked firm, as every part of the project sees it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TrackedFirm:
+    id: str                      # stable slug, e.g. "samsung-electronics-kr"
+    name: str                    # display name, e.g. "Samsung Electronics Co., Ltd."
+    aliases: tuple[str, ...] = field(default_factory=tuple)  # short names, former names, brands
+    country: str = ""            # ISO 3166 alpha-2 of the headquarters
+    sector: str = ""             # a Resource Centre sector name (taxonomy.md)
+    website: str = ""
+    isin: str = ""
+    cik: str = ""
+    tickers: tuple[str, ...] = field(default_factory=tuple)
+    parent_id: str = ""
+    curated: bool = False        # hand-curated entry (private / state-owned firms trackers follow)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name the firm may appear under in text: the name first, then aliases."""
+        return (self.name, *self.aliases)

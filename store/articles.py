@@ -1,0 +1,102 @@
+"""Save fetched articles: idempotent, and a story seen twice is stored once."""
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlite_utils import Database
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    article_id: int
+    outcome: str  # "new", or "duplicate" (same URL, or same text under another URL)
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def known_urls(db: Database) -> set[str]:
+    """Every URL already stored, so the crawler can skip them."""
+    return {row[0] for row in db.execute("select url from article_urls")}
+
+
+def save_article(db: Database, item: dict) -> SaveResult:
+    """Store one extracted article, or record it as a copy of one already stored.
+
+    `item` has: url (canonical), fetched_url, source_id, title, text, language,
+    published, authors (list), content_hash, and optionally raw_html (str).
+    Running the same item twice adds nothing.
+    """
+    now = utc_now()
+    urls = {item["url"], item.get("fetched_url") or item["url"]}
+    existing = _find_existing(db, urls, item["content_hash"])
+    with db.atomic():
+        if existing is not None:
+            _remember_urls(db, urls, existing, item["source_id"], now)
+            return SaveResult(existing, "duplicate")
+        raw = item.get("raw_html")
+        article_id = db["articles"].insert(
+            {
+                "url": item["url"],
+                "title": item.get("title") or "",
+                "text": item.get("text") or "",
+                "language": item.get("language") or "",
+                "published": item.get("published"),
+                "fetched": item.get("fetched") or now,
+                "source_id": item["source_id"],
+                "content_hash": item["content_hash"],
+                "authors": json.dumps(item.get("authors") or [], ensure_ascii=False),
+                "raw_html": zlib.compress(raw.encode("utf-8")) if raw else None,
+            }
+        ).last_pk
+        _remember_urls(db, urls, article_id, item["source_id"], now)
+    return SaveResult(article_id, "new")
+
+
+def raw_html(db: Database, article_id: int) -> str | None:
+    """The page as fetched, for re-extraction without refetching."""
+    row = db.execute("select raw_html from articles where id = ?", [article_id]).fetchone()
+    return zlib.decompress(row[0]).decode("utf-8") if row and row[0] else None
+
+
+def _find_existing(db: Database, urls: set[str], content_hash: str) -> int | None:
+    marks = ",".join("?" * len(urls))
+    row = db.execute(f"select article_id from article_urls where url in ({marks})", list(urls)).fetchone()
+    if row:
+        return row[0]
+    row = db.execute("select id from articles where content_hash = ? order by id limit 1", [content_hash]).fetchone()
+    return row[0] if row else None
+
+
+def _remember_urls(db: Database, urls: set[str], article_id: int, source_id: str, now: str) -> None:
+    for url in urls:
+        db.execute(
+            "insert or ignore into article_urls (url, article_id, source_id, first_seen) values (?, ?, ?, ?)",
+            [url, article_id, source_id, now],
+        )
+
+
+def articles_for_analysis(db: Database, article_ids: list[int] | None = None):
+    """Yield {"id", "title", "text"} records: the given ids, or those never analysed."""
+    if article_ids is None:
+        sql = ("select id, title, text from articles where id not in (select article_id from analyses) "
+               "order by id")
+        params: list = []
+    else:
+        if not article_ids:
+            return
+        marks = ",".join("?" * len(article_ids))
+        sql = f"select id, title, text from articles where id in ({marks}) order by id"
+        params = list(article_ids)
+    for row in db.execute(sql, params):
+        yield {"id": row[0], "title": row[1], "text": row[2]}
+
+
+def sources_of(db: Database, article_id: int) -> list[str]:
+    """The distinct sources that carried an article."""
+    return [r[0] for r in db.execute(
+        "select distinct source_id from article_urls where article_id = ? order by source_id", [article_id])]
