@@ -10,7 +10,6 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from catalog.load import load_companies
 from store import open_db
 from store.annotations import save_analysis
 from store.articles import articles_for_analysis, known_urls, save_article
@@ -83,6 +82,7 @@ def store_items(db_path: Path, items_file: Path) -> tuple[list[int], dict]:
 def analyze_articles(db_path: Path, companies_path: Path, article_ids: list[int] | None,
                      run_id: int | None = None) -> dict:
     """Analyse the given articles (or every article not analysed yet) and store flags."""
+    from catalog.load import load_companies
     from nlp.analyze import analyze_records  # spaCy loads only when there is text to read
     from nlp.pipeline import build_pipeline
 

@@ -13,6 +13,10 @@ from spiders.dedup import canonical_url, content_hash
 from spiders.page_metadata import read_page_metadata
 
 
+# Fewer words than this is a navigation page, an error page or a paywall stub, not a story.
+MIN_WORDS = 15
+
+
 class ExtractionError(ValueError):
     """The page holds no article text we can use."""
 
@@ -52,8 +56,8 @@ def extract_article(html: str | bytes, url: str = "") -> ExtractedArticle:
     doc = trafilatura.bare_extraction(tree, url=url or None, with_metadata=True,
                                       include_comments=False, include_tables=False)
     text = (doc.text or "").strip() if doc else ""
-    if not text:
-        raise ExtractionError("no main text found")
+    if len(text.split()) < MIN_WORDS:
+        raise ExtractionError(f"no main text found ({len(text.split())} words)")
     title = meta.title or (doc.title or "").strip()
     text = _drop_leading_title(text, title)
     authors = meta.authors or _split_authors(doc.author)

@@ -7,8 +7,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import (DownloadCancelledError, DownloadConnectionRefusedError, DownloadTimeoutError,
+                               IgnoreRequest)
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
 from spiders.extract import ExtractionError, extract_article
 from spiders.feeds import FeedError, parse_feed
@@ -24,7 +26,8 @@ class FeedArticlesSpider(scrapy.Spider):
     def __init__(self, sources_file: str, known_urls_file: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.sources = [s for s in json.loads(Path(sources_file).read_text("utf-8")) if s.get("kind") == "feed"]
-        self.known_urls = set()
+        self.known_urls: set[str] = set()
+        self.requested: set[str] = set()
         if known_urls_file and Path(known_urls_file).exists():
             self.known_urls = set(Path(known_urls_file).read_text("utf-8").split())
 
@@ -48,14 +51,19 @@ class FeedArticlesSpider(scrapy.Spider):
             if urlsplit(link).scheme not in ("http", "https"):
                 self.logger.info("source %s: skipping non-http link %s", source["id"], link)
                 continue
-            if link in self.known_urls:
+            if link in self.known_urls or link in self.requested:
                 continue
-            yield scrapy.Request(link, callback=self.parse_article, errback=self.article_failed,
+            self.requested.add(link)
+            # dont_filter: we dedupe links ourselves above, and Scrapy's filter would
+            # silently drop a page that redirects to itself instead of reporting the loop.
+            yield scrapy.Request(link, callback=self.parse_article, errback=self.article_failed, dont_filter=True,
                                  cb_kwargs={"source": source, "guid": entry.guid, "feed_date": entry.published})
 
     def parse_article(self, response, source: dict, guid: str, feed_date: str | None):
-        if not isinstance(response, scrapy.http.TextResponse):
-            yield failure_item(source["id"], response.url, "not a text page (binary body)")
+        problem = not_an_html_page(response)
+        if problem:
+            self.logger.warning("source %s: %s: %s", source["id"], response.url, problem)
+            yield failure_item(source["id"], response.url, problem)
             return
         try:
             article = extract_article(response.text, response.url)
@@ -82,12 +90,28 @@ class FeedArticlesSpider(scrapy.Spider):
         yield failure_item(source["id"], failure.request.url, reason)
 
 
+def not_an_html_page(response) -> str:
+    """Why a response cannot be an article page, or "" if it can."""
+    content_type = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
+    if content_type and not ("html" in content_type or "xml" in content_type or content_type == "text/plain"):
+        return f"not an HTML page ({content_type}, binary body)"
+    if b"\x00" in response.body[:2048] or not isinstance(response, scrapy.http.TextResponse):
+        return "binary body, not an HTML page"
+    return ""
+
+
 def describe_failure(failure) -> str:
     """One readable line for a failed request."""
     if failure.check(HttpError):
         return f"HTTP {failure.value.response.status}"
     if failure.check(DNSLookupError):
         return "DNS lookup failed"
-    if failure.check(TimeoutError, TCPTimedOutError):
+    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
         return "timed out"
+    if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
+        return "connection refused"
+    if failure.check(DownloadCancelledError):
+        return "body larger than the maximum page size (DOWNLOAD_MAXSIZE)"
+    if failure.check(IgnoreRequest) and "redirect" in failure.getErrorMessage().lower():
+        return f"too many redirects ({failure.getErrorMessage()})"
     return f"{failure.type.__name__}: {failure.getErrorMessage()}"

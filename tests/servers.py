@@ -1,0 +1,66 @@
+"""A test web server on 127.0.0.1 with real pages and the faults real sources produce."""
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Route:
+    def __init__(self, body: bytes = b"", status: int = 200, content_type: str = "text/html; charset=utf-8",
+                 delay: float = 0.0, redirect: str | None = None):
+        self.body, self.status, self.content_type = body, status, content_type
+        self.delay, self.redirect = delay, redirect
+
+
+def _handler(routes: dict[str, Route]):
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            if self.path == "/robots.txt" and "/robots.txt" not in routes:
+                return self._send(Route(b"User-agent: *\nAllow: /\n", content_type="text/plain"))
+            route = routes.get(self.path)
+            self._send(route or Route(b"not found", status=404, content_type="text/plain"))
+
+        def _send(self, route: Route):
+            if route.delay:
+                time.sleep(route.delay)
+            try:
+                self.send_response(route.status)
+                if route.redirect:
+                    self.send_header("Location", route.redirect)
+                self.send_header("Content-Type", route.content_type)
+                self.send_header("Content-Length", str(len(route.body)))
+                self.end_headers()
+                self.wfile.write(route.body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (a timeout test): nothing to do
+
+        def log_message(self, *args):
+            pass
+
+    return Handler
+
+
+@contextmanager
+def serve(routes: dict[str, Route]):
+    """Serve `routes` (path -> Route) on a free port; yields the base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(routes))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def rss(base: str, paths: list[str], title: str = "Test feed") -> bytes:
+    items = "".join(
+        f"<item><title>Story {i}</title><link>{base}{path}</link><guid>{base}{path}</guid>"
+        f"<pubDate>Mon, 20 Nov 2017 08:30:00 +0700</pubDate></item>"
+        for i, path in enumerate(paths)
+    )
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}</title>'
+            f"<link>{base}/</link><description>test</description>{items}</channel></rss>").encode()

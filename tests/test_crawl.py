@@ -1,0 +1,124 @@
+"""Real HTTP through Scrapy against a server on 127.0.0.1: real pages, and every fault a source can have."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from flows.steps import store_items
+from store import open_db
+from store.sources import source_status, sync_sources
+from tests.conftest import fundus_pages, shared_data
+from tests.servers import Route, rss, serve
+
+FAST = {"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_TIMEOUT": "3", "RETRY_TIMES": "1", "LOG_LEVEL": "WARNING",
+        "DOWNLOAD_MAXSIZE": str(2 * 1024 * 1024)}
+
+
+def run_crawl(tmp_path, sources, known=()):
+    sources_file = tmp_path / "sources.json"
+    sources_file.write_text(json.dumps(sources))
+    known_file = tmp_path / "known.txt"
+    known_file.write_text("\n".join(known))
+    out = tmp_path / "items.jsonl"
+    command = [sys.executable, "-m", "spiders.crawl", "--sources", str(sources_file), "--known", str(known_file),
+               "--out", str(out)]
+    for name, value in FAST.items():
+        command += ["--set", f"{name}={value}"]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    items = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
+    return items, run.stderr
+
+
+@pytest.fixture(scope="module")
+def faulty_site():
+    pages = fundus_pages()[:4]
+    routes = {}
+    with serve(routes) as base:
+        good = [f"/news/{i}.html" for i in range(len(pages))]
+        for path, page in zip(good, pages):
+            routes[path] = Route(page["html_bytes"])
+        faults = {
+            "/news/error.html": Route(b"oops", status=500),
+            "/news/gone.html": Route(b"gone", status=404),
+            "/news/slow.html": Route(pages[0]["html_bytes"], delay=6),
+            "/news/image.html": Route(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 50, content_type="image/png"),
+            "/news/huge.html": Route(b"<html><body><p>" + b"word " * 700_000 + b"</p></body></html>"),
+            "/news/loop.html": Route(status=302, redirect="/news/loop.html"),
+            "/news/latin1.html": Route(
+                ("<html><head><meta charset='iso-8859-1'></head><body><article><p>"
+                 + "Trabalhadores denunciaram condições análogas à escravidão na colheita de cana. " * 3
+                 + "</p></article></body></html>").encode("iso-8859-1"), content_type="text/html"),
+        }
+        routes.update(faults)
+        routes["/feed.xml"] = Route(rss(base, good + list(faults)), content_type="application/rss+xml")
+        routes["/broken.xml"] = Route(
+            shared_data("feeds", "edge-cases", "malformed_rss_namespaced.xml").read_bytes(),
+            content_type="application/rss+xml")
+        yield base, pages
+
+
+def sources_for(base):
+    return [
+        {"id": "good", "name": "Good", "kind": "feed", "url": f"{base}/feed.xml"},
+        {"id": "broken", "name": "Broken", "kind": "feed", "url": f"{base}/broken.xml"},
+        {"id": "missing", "name": "Missing", "kind": "feed", "url": f"{base}/missing.xml"},
+        {"id": "refused", "name": "Refused", "kind": "feed", "url": "http://127.0.0.1:9/feed.xml"},
+    ]
+
+
+def test_crawl_survives_every_fault_and_stores_the_rest(tmp_path, faulty_site):
+    base, pages = faulty_site
+    items, log = run_crawl(tmp_path, sources_for(base))
+    by_type = {}
+    for item in items:
+        by_type.setdefault(item["type"], []).append(item)
+
+    sources = {item["source_id"]: item for item in by_type["source"]}
+    assert sources["good"]["ok"] and sources["good"]["entries"] == 11
+    assert not sources["broken"]["ok"] and "not well-formed" in sources["broken"]["error"]
+    assert sources["missing"]["error"] == "HTTP 404"
+    assert not sources["refused"]["ok"] and sources["refused"]["error"] == "connection refused"
+
+    articles = {item["fetched_url"].rsplit("/", 1)[1]: item for item in by_type["article"]}
+    assert set(articles) == {"0.html", "1.html", "2.html", "3.html", "latin1.html"}
+    for i, page in enumerate(pages):
+        assert articles[f"{i}.html"]["title"] == page["title"]
+    assert "escravidão" in articles["latin1.html"]["text"]
+
+    failures = {item["url"].rsplit("/", 1)[1]: item["error"] for item in by_type["failure"]}
+    assert failures["error.html"] == "HTTP 500"
+    assert failures["gone.html"] == "HTTP 404"
+    assert failures["slow.html"] == "timed out"
+    assert "binary" in failures["image.html"]
+    assert failures["huge.html"].startswith("body larger than the maximum page size")
+    assert failures["loop.html"].startswith("too many redirects")
+    assert set(failures) == {"error.html", "gone.html", "slow.html", "image.html", "huge.html", "loop.html"}
+
+    # Stored: the good articles; failures become source health, and a second crawl
+    # of the same feed fetches nothing already stored and loses nothing.
+    db_path = tmp_path / "crawl.db"
+    db = open_db(db_path)
+    sync_sources(db, sources_for(base))
+    new_ids, counts = store_items(db_path, tmp_path / "items.jsonl")
+    assert len(new_ids) == 5 and counts["good"]["new"] == 5 and counts["good"]["failed"] == 6
+    health = {row["id"]: row for row in source_status(db)}
+    assert health["missing"]["consecutive_failures"] == 1 and health["missing"]["last_error"] == "HTTP 404"
+
+    stored = {row[0] for row in db.execute("select url from article_urls")}
+    again, _ = run_crawl(tmp_path, sources_for(base), known=stored)
+    assert not [item for item in again if item["type"] == "article"]
+    store_items(db_path, tmp_path / "items.jsonl")
+    assert db["articles"].count == 5
+
+
+def test_robots_txt_is_obeyed(tmp_path):
+    page = fundus_pages()[0]
+    routes = {"/robots.txt": Route(b"User-agent: *\nDisallow: /private/\n", content_type="text/plain"),
+              "/private/a.html": Route(page["html_bytes"]), "/public/b.html": Route(page["html_bytes"])}
+    with serve(routes) as base:
+        routes["/feed.xml"] = Route(rss(base, ["/private/a.html", "/public/b.html"]))
+        items, _ = run_crawl(tmp_path, [{"id": "s", "name": "S", "kind": "feed", "url": f"{base}/feed.xml"}])
+    fetched = [item["fetched_url"] for item in items if item["type"] == "article"]
+    assert fetched == [f"{base}/public/b.html"]
