@@ -1,0 +1,108 @@
+"""The main job end to end: the daily Prefect flow over the demo news site, served on 127.0.0.1.
+
+Real Scrapy HTTP, the real spaCy model, the real companies.csv and a real SQLite file; the
+assertions read the stored database against demo/expected.yaml.
+"""
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+from demo.server import SOURCES_FILE, serve_site
+from store import open_db
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+EXPECTED = yaml.safe_load((PROJECT_DIR / "demo" / "expected.yaml").read_text("utf-8"))["articles"]
+FAST_CRAWL = {"AUTOTHROTTLE_ENABLED": "False", "LOG_LEVEL": "WARNING"}
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory, prefect_harness):
+    from flows.daily import daily
+
+    work = tmp_path_factory.mktemp("demo")
+    db_path = work / "demo.db"
+    with serve_site() as base_url:
+        first = daily(db_path=db_path, sources_path=SOURCES_FILE, companies_path=PROJECT_DIR / "companies.csv",
+                      work_dir=work / "work", base_url=base_url, scrapy_settings=FAST_CRAWL)
+        second = daily(db_path=db_path, sources_path=SOURCES_FILE, companies_path=PROJECT_DIR / "companies.csv",
+                       work_dir=work / "work", base_url=base_url, scrapy_settings=FAST_CRAWL)
+    return open_db(db_path), first, second
+
+
+def firm_names(db) -> dict[str, set[str]]:
+    """firm id -> its name and aliases, casefolded."""
+    names = defaultdict(set)
+    for firm_id, name in db.execute("select id, name from companies"):
+        names[firm_id].add(name.casefold())
+    for firm_id, alias in db.execute("select company_id, alias from aliases"):
+        names[firm_id].add(alias.casefold())
+    return names
+
+
+def flagged_by_path(db) -> dict[str, dict]:
+    rows = db.execute("select a.url, f.company_ids, f.families from flags f join articles a on a.id = f.article_id")
+    return {url.split("://", 1)[1].split("/", 1)[1]: {"firms": set(json.loads(ids)), "families": set(json.loads(fams))}
+            for url, ids, fams in rows}
+
+
+def named(expected_name: str, firm_ids: set[str], names: dict[str, set[str]]) -> bool:
+    wanted = expected_name.casefold()
+    return any(wanted in names[firm_id] for firm_id in firm_ids)
+
+
+def test_every_article_is_stored_once_and_the_wire_copy_is_merged(demo_run):
+    db, first, _ = demo_run
+    originals = [a for a in EXPECTED if not a.get("duplicate_of")]
+    assert db["articles"].count == len(originals)
+    copy = next(a for a in EXPECTED if a.get("duplicate_of"))
+    row = db.execute("select article_id from article_urls where url like ?", [f"%{copy['path']}"]).fetchone()
+    original = db.execute("select id from articles where url like ?",
+                          [f"%/articles/{copy['duplicate_of']}.html"]).fetchone()
+    assert row and row[0] == original[0]
+    assert sum(c["duplicate"] for c in first["sources"].values()) >= 1
+
+
+def test_seed_cases_are_flagged_with_their_firms_and_family(demo_run):
+    db, _, _ = demo_run
+    flagged, names = flagged_by_path(db), firm_names(db)
+    firms_by_case, flagged_firms_by_case = defaultdict(set), defaultdict(set)
+    for article in (a for a in EXPECTED if a["flagged"]):
+        path = article["path"].lstrip("/")
+        assert path in flagged, f"not flagged: {article['title']}"
+        flag = flagged[path]
+        assert article["family"] in flag["families"], (article["title"], flag["families"])
+        assert any(named(firm, flag["firms"], names) for firm in article["firms"]), (article["title"], flag["firms"])
+        firms_by_case[article["case"]].update(article["firms"])
+        flagged_firms_by_case[article["case"]].update(flag["firms"])
+    assert len(firms_by_case) == 6
+    for case, firms in firms_by_case.items():
+        missing = [firm for firm in firms if not named(firm, flagged_firms_by_case[case], names)]
+        assert not missing, f"{case}: firms never flagged: {missing}"
+
+
+def test_unrelated_news_is_not_flagged(demo_run):
+    db, _, _ = demo_run
+    flagged = flagged_by_path(db)
+    wrongly = [a["title"] for a in EXPECTED if a["case"] == "unrelated" and a["path"].lstrip("/") in flagged]
+    assert not wrongly
+
+
+def test_dead_source_is_reported_and_the_run_goes_on(demo_run):
+    db, first, _ = demo_run
+    assert first["sources"]["dead-feed"]["failed"] == 1
+    assert first["sources"]["dead-feed"]["errors"] == ["feed: HTTP 404"]
+    assert db["sources"].get("dead-feed")["last_error"] == "HTTP 404"
+    assert any("! feed: HTTP 404" in line for line in first["summary"])
+
+
+def test_second_run_adds_nothing(demo_run):
+    db, first, second = demo_run
+    assert second["new_articles"] == 0
+    assert second["analysis"]["analyzed"] == 0
+    runs = list(db.query("select status from runs order by id"))
+    assert [r["status"] for r in runs] == ["completed", "completed"]
