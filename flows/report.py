@@ -14,6 +14,8 @@ def summary_lines(db: Database, counts: dict, run_id: int | None = None) -> list
         for error in c.get("errors", []):
             lines.append(f"    ! {error}")
     analysis = counts.get("analysis", {})
+    for problem in analysis.get("company_list_problems", []):
+        lines.append(f"  ! {problem}")
     lines.append(f"Analysed {analysis.get('analyzed', 0)} articles, flagged {analysis.get('flagged', 0)}.")
     stories = flagged_stories(db, run_id=run_id)
     if stories:

@@ -100,4 +100,6 @@ def analyze_articles(db_path: Path, companies_path: Path, article_ids: list[int]
             if result["flagged"]:
                 counts["flagged"] += 1
                 families.update({issue["family"] for issue in result["issues"]})
-    return {**counts, "families": dict(families), "company_list_problems": len(problems)}
+    return {**counts, "families": dict(families),
+            "company_list_problems": [f"{companies_path.name} line {p.line}: {p.reason} (row skipped)"
+                                      for p in problems]}

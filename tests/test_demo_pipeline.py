@@ -22,16 +22,34 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory, prefect_harness):
+    """Two runs: the demo as shipped, then again with bad input added (a malformed feed, an
+    unreachable source, a bad row in the company list)."""
     from flows.daily import daily
 
     work = tmp_path_factory.mktemp("demo")
     db_path = work / "demo.db"
+    bad_sources = work / "sources.yaml"
+    bad_sources.write_text(SOURCES_FILE.read_text("utf-8") + BAD_SOURCES, "utf-8")
+    bad_companies = work / "companies.csv"
+    bad_companies.write_text((PROJECT_DIR / "companies.csv").read_text("utf-8") + ",,,XX\n", "utf-8")
     with serve_site() as base_url:
         first = daily(db_path=db_path, sources_path=SOURCES_FILE, companies_path=PROJECT_DIR / "companies.csv",
                       work_dir=work / "work", base_url=base_url, scrapy_settings=FAST_CRAWL)
-        second = daily(db_path=db_path, sources_path=SOURCES_FILE, companies_path=PROJECT_DIR / "companies.csv",
+        second = daily(db_path=db_path, sources_path=bad_sources, companies_path=bad_companies,
                        work_dir=work / "work", base_url=base_url, scrapy_settings=FAST_CRAWL)
     return open_db(db_path), first, second
+
+
+BAD_SOURCES = """
+  - id: malformed-feed
+    name: A feed that is not well-formed XML
+    kind: feed
+    url: "{{BASE}}/articles/recipe-hanoi-beef-pho-at-home.html"
+  - id: unreachable
+    name: A host that refuses connections
+    kind: feed
+    url: "http://127.0.0.1:9/feed.xml"
+"""
 
 
 def firm_names(db) -> dict[str, set[str]]:
@@ -60,10 +78,11 @@ def test_every_article_is_stored_once_and_the_wire_copy_is_merged(demo_run):
     originals = [a for a in EXPECTED if not a.get("duplicate_of")]
     assert db["articles"].count == len(originals)
     copy = next(a for a in EXPECTED if a.get("duplicate_of"))
-    row = db.execute("select article_id from article_urls where url like ?", [f"%{copy['path']}"]).fetchone()
-    original = db.execute("select id from articles where url like ?",
-                          [f"%/articles/{copy['duplicate_of']}.html"]).fetchone()
-    assert row and row[0] == original[0]
+    # Whichever of the two was fetched first is stored; the other URL points at it.
+    [copy_id] = db.execute("select article_id from article_urls where url like ?", [f"%{copy['path']}"]).fetchone()
+    [original_id] = db.execute("select article_id from article_urls where url like ?",
+                               [f"%/articles/{copy['duplicate_of']}.html"]).fetchone()
+    assert copy_id == original_id
     assert sum(c["duplicate"] for c in first["sources"].values()) >= 1
 
 
@@ -100,9 +119,17 @@ def test_dead_source_is_reported_and_the_run_goes_on(demo_run):
     assert any("! feed: HTTP 404" in line for line in first["summary"])
 
 
-def test_second_run_adds_nothing(demo_run):
+def test_second_run_with_bad_input_goes_on_adds_nothing_and_loses_nothing(demo_run):
     db, first, second = demo_run
     assert second["new_articles"] == 0
     assert second["analysis"]["analyzed"] == 0
+    assert db["articles"].count == first["new_articles"]
+    assert db["flags"].count == first["analysis"]["flagged"]
     runs = list(db.query("select status from runs order by id"))
     assert [r["status"] for r in runs] == ["completed", "completed"]
+    # Each bad input has one clear line in the run's summary.
+    summary = "\n".join(second["summary"])
+    assert "! feed: unreadable feed" in summary or "! feed: not an RSS" in summary
+    assert "! feed: connection refused" in summary
+    bad_line = len((PROJECT_DIR / "companies.csv").read_text("utf-8").splitlines()) + 1
+    assert f"! companies.csv line {bad_line}: " in summary
