@@ -143,3 +143,23 @@ def test_scoring_rules():
     linked = score_story([_m("a", "linked")], [_i("Deaths", 3)]).score
     titled = score_story([_m("a", "accused", "title")], [_i("Deaths", 3, "title")]).score
     assert titled > strong > linked >= DEFAULT_THRESHOLD
+
+
+def test_model_name_resolution(monkeypatch):
+    from nlp.pipeline import DEFAULT_MODEL, MODEL_ENV, resolve_model_name
+    monkeypatch.delenv(MODEL_ENV, raising=False)
+    assert resolve_model_name("my_model") == "my_model"
+    assert resolve_model_name() == DEFAULT_MODEL
+    monkeypatch.setenv(MODEL_ENV, "en_core_web_md")
+    assert resolve_model_name() == "en_core_web_md"
+
+
+def test_annotated_docs_serialise(tmp_path):
+    from spacy.tokens import Doc
+    import nlp as _  # noqa: F401
+    nlp, (gaz, tagger) = _blank_with("rightsradar_company_gazetteer_v1", "rightsradar_issue_tagger_v1")
+    gaz.initialize(firms=FIRMS)
+    tagger.initialize()
+    doc = nlp("NSO Group spyware was found on the phones of journalists.")
+    back = Doc(nlp.vocab).from_bytes(doc.to_bytes())
+    assert back._.rr_links == doc._.rr_links and back._.rr_issues == doc._.rr_issues

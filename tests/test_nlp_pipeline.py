@@ -32,14 +32,6 @@ def run(nlp, text, title=""):
     return next(analyze_records(nlp, [{"id": "t", "title": title, "text": text}]))
 
 
-def tags(nlp, text):
-    return {i["tag"] for i in run(nlp, text)["issues"]}
-
-
-def families(nlp, text):
-    return {i["family"] for i in run(nlp, text)["issues"]}
-
-
 @pytest.mark.parametrize("family,sentence,tag", [
     ("Labour", "Union leaders said they were sacked for trying to form a union at the garment factory.",
      "Denial of freedom of association"),

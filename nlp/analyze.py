@@ -1,0 +1,110 @@
+"""Run the pipeline over news records and produce the annotation contract.
+
+Input record: ``{"id", "title", "text"}``. Output record (keys fixed; extra keys may be added)::
+
+    id, companies: [{id, name, mention, field, start, end, confidence, reason, role}],
+    issues: [{tag, tag_id, family, evidence, field, negated: False}], places: [{country, region}],
+    story_type, flagged, score, flag_reason
+
+Extra keys: ``issues_negated`` (negated / preventive / hypothetical mentions, not counted), ``firms`` (one
+entry per tracked firm with its strongest role).
+"""
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .extensions import link_key
+from .scoring import DEFAULT_THRESHOLD, ROLE_WEIGHT, score_story
+from .story import story_type
+
+FIELDS = ("title", "text")
+
+
+def analyze_records(nlp: Language, records: Iterable[dict], *, batch_size: int = 32,
+                    threshold: float = DEFAULT_THRESHOLD, n_process: int = 1) -> Iterator[dict]:
+    """Annotate records lazily, in input order (title and text of each record go through ``nlp.pipe``)."""
+    def stream():
+        for record in records:
+            for fld in FIELDS:
+                yield (record.get(fld) or ""), (record, fld)
+
+    pending: dict[str, Doc] = {}
+    for doc, (record, fld) in nlp.pipe(stream(), as_tuples=True, batch_size=batch_size, n_process=n_process):
+        pending[fld] = doc
+        if fld == FIELDS[-1]:
+            yield annotate(record, pending["title"], pending["text"], threshold=threshold)
+            pending = {}
+
+
+def _sent_index(doc: Doc) -> list[int]:
+    if not doc.has_annotation("SENT_START"):
+        return [0] * len(doc)
+    index = [0] * len(doc)
+    for n, sent in enumerate(doc.sents):
+        for i in range(sent.start, sent.end):
+            index[i] = n
+    return index
+
+
+def annotate(record: dict, title: Doc, text: Doc, *, threshold: float = DEFAULT_THRESHOLD) -> dict:
+    """Build one output record from the processed title and text docs."""
+    companies, issues, negated, places = [], [], [], []
+    seen_issue: set[tuple] = set()
+    seen_place: set[str] = set()
+    counts = {}
+    has_company = False
+    for fld, doc in (("title", title), ("text", text)):
+        sent_of = _sent_index(doc)
+        links = doc._.rr_links or {}
+        for span in doc.spans.get("companies", []):
+            info = links.get(link_key(span.start, span.end, span.kb_id_))
+            if info is None:
+                continue
+            companies.append({
+                "id": info["id"], "name": info["name"], "mention": span.text, "field": fld,
+                "start": span.start_char, "end": span.end_char, "confidence": info["confidence"],
+                "reason": info["reason"], "role": info["role"], "sent": sent_of[span.start],
+            })
+        for r in doc._.rr_issues or []:
+            item = {"tag": r["tag"], "tag_id": r["tag_id"], "family": r["family"], "evidence": r["evidence"],
+                    "field": fld, "negated": r["negated"], "polarity": r["polarity"], "denied": r["denied"],
+                    "severity": r["severity"], "mention": r["text"], "start": r["start"], "end": r["end"],
+                    "sent": sent_of[r["token_start"]]}
+            key = (r["tag_id"], fld, item["sent"], r["negated"])
+            if key in seen_issue:
+                continue
+            seen_issue.add(key)
+            (negated if r["negated"] else issues).append(item)
+        for p in doc._.rr_places or []:
+            if p["country"] not in seen_place:
+                seen_place.add(p["country"])
+                places.append({"country": p["country"], "region": p["region"], "mention": p["mention"]})
+        story = doc._.rr_story or {"counts": {}, "has_company": False}
+        counts[fld] = story["counts"]
+        has_company = has_company or story["has_company"]
+    result = score_story(companies, issues, threshold=threshold)
+    firms: dict[str, dict] = {}
+    for c in companies:
+        if c["id"]:
+            f = firms.setdefault(c["id"], {"id": c["id"], "name": c["name"], "role": c["role"], "mentions": 0,
+                                           "in_title": False})
+            f["mentions"] += 1
+            f["in_title"] = f["in_title"] or c["field"] == "title"
+            if ROLE_WEIGHT.get(c["role"], 0) > ROLE_WEIGHT.get(f["role"], 0):
+                f["role"] = c["role"]
+            f["score"] = result.per_firm.get(c["id"], 0.0)
+    return {
+        "id": record.get("id"),
+        "companies": companies,
+        "issues": issues,
+        "places": places,
+        "story_type": story_type(counts.get("title", {}), counts.get("text", {}), has_company),
+        "flagged": result.flagged,
+        "score": result.score,
+        "flag_reason": result.reason,
+        "issues_negated": negated,
+        "firms": list(firms.values()),
+    }

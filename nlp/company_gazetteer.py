@@ -1,0 +1,357 @@
+"""spaCy component ``rightsradar_company_gazetteer_v1``: tracked firms and other organisations.
+
+* A ``PhraseMatcher`` (attr ``LOWER``) over every tracked firm's name, short name and aliases.
+* Case rules: a name made of ordinary English words ("Apple", "Shell", "Next", "General Motors") or an
+  acronym ("BP") only matches with its own capitalisation; a one-word ordinary name ("Apple", "Gap",
+  "Amazon") also needs company evidence: the statistical NER calls it ORG or a company word is near
+  ("shares", "said", "factories", "supplier"...) and it is not followed by a place/time word ("the Amazon
+  river", "Next week"), or the same firm is named unambiguously elsewhere in the document.
+* A name inside a longer ORG entity of another kind is not that firm ("Apple Daily", "Thomson Reuters
+  Foundation"); a one-word name tagged PERSON/GPE needs a company word nearby ("Raymond", "Harris").
+* The statistical NER's ORG entities that no tracked name covers are kept: linked by the linker (first word
+  of exactly one firm's name, or fuzzy) unless they are one ordinary word, else as untracked organisations.
+
+Output: ``doc.spans[spans_key]``: one span per (mention, firm); ``span.kb_id_`` is the firm id ("" for an
+untracked ORG) and ``span.label_`` is ``COMPANY`` or ``ORG``. ``span._.rr_link`` gives
+``{"id", "name", "confidence", "reason", "role", "via_parent_of"}``.
+"""
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+from typing import Callable, Iterable
+
+from spacy.language import Language
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from catalog.model import TrackedFirm
+
+from .extensions import ensure_extensions, link_key
+from .linking import DEFAULT_FUZZY_CUTOFF, FirmLinker, Link
+from .names import normalise, short_name
+
+# Ordinary words that are also company names, for pipelines without a lemmatizer lexicon.
+FALLBACK_COMMON = frozenset(
+    "apple shell gap next target total orange vale amazon oracle visa mango puma jaguar sky three zara "
+    "boots tesco bp lush crown ford alphabet meta square block snap uber lyft dell "
+    "general motors electric national express standard chartered first second united american".split()
+)
+# Words near a one-word ordinary name that show it is the company.
+COMPANY_CUES = frozenset(
+    "company companies firm firms inc corp corporation ltd plc group share shares stock shareholder "
+    "shareholders investor investors spokesperson spokesman spokeswoman ceo executive executives chief "
+    "brand brands retailer supplier suppliers factory factories plant store stores subsidiary headquarters "
+    "owner deny announce respond statement giant maker manufacturer chain customer customers "
+    "product products smartphone iphone revenue profit sale sales earnings quarter invest sell buy operate "
+    "employ worker workers employee employees staff allegation allegations accuse "
+    "contractor contractors boss founder app platform service services".split()
+)
+# A following word that makes a capitalised ordinary name a place, a time or a thing.
+NOT_COMPANY_NEXT = frozenset(
+    "river rainforest forest basin region jungle delta week weekend month year day time season door step "
+    "stage round generation fruit juice tree trees pie sauce warrior warriors".split()
+)
+INSTITUTION_WORDS = frozenset(
+    "foundation university institute school college museum trust charity union association council party "
+    "ministry department centre center hospital federation league committee commission agency".split()
+)
+PERSON_OR_PLACE = frozenset({"PERSON", "GPE", "LOC", "NORP", "FAC"})
+MULTI_WORD_VETO = frozenset({"GPE", "LOC", "DATE", "TIME", "EVENT", "WORK_OF_ART", "LAW", "FAC"})
+ORG_FILLER = frozenset("the inc inc. corp corp. co co. ltd ltd. plc llc ag sa se nv group 's ’s".split())
+try:  # country names and demonyms: "Shell Nigeria", "Samsung Vietnam" are still Shell and Samsung
+    _PLACES = json.loads((Path(__file__).with_name("data") / "places.json").read_text(encoding="utf-8"))
+    PLACE_WORDS = frozenset(w for table in ("names", "demonyms") for name in _PLACES[table] for w in name.split())
+except OSError:  # pragma: no cover
+    PLACE_WORDS = frozenset()
+NOT_COMPANY_ENTS = frozenset(
+    "DATE TIME LOC GPE PERSON NORP FAC EVENT CARDINAL ORDINAL QUANTITY WORK_OF_ART LANGUAGE LAW PERCENT".split()
+)
+
+
+def _is_common(word: str, common: set[str]) -> bool:
+    """A dictionary word, plural forms included ("circles", "elders", "factories")."""
+    if word in common:
+        return True
+    if word.endswith("ies") and word[:-3] + "y" in common:
+        return True
+    return (word.endswith("es") and word[:-2] in common) or (word.endswith("s") and word[:-1] in common)
+
+
+def _common_lexicon(nlp: Language) -> set[str]:
+    """English dictionary words (WordNet lemma index shipped with the English lemmatizer) + fallbacks."""
+    words = set(FALLBACK_COMMON) | set(STOP_WORDS)
+    for _, pipe in nlp.pipeline:
+        lookups = getattr(pipe, "lookups", None)
+        if lookups is not None and lookups.has_table("lemma_index"):
+            for entries in lookups.get_table("lemma_index").values():
+                words.update(w for w in entries if "_" not in w)
+    return words
+
+
+class CompanyGazetteer:
+    def __init__(self, nlp: Language, name: str = "rightsradar_company_gazetteer_v1", *,
+                 spans_key: str = "companies", use_ner: bool = True,
+                 fuzzy_cutoff: float = DEFAULT_FUZZY_CUTOFF):
+        ensure_extensions()
+        self.nlp = nlp
+        self.name = name
+        self.spans_key = spans_key
+        self.use_ner = use_ner
+        self.fuzzy_cutoff = fuzzy_cutoff
+        self.firms: list[TrackedFirm] = []
+        self.common: set[str] = set(FALLBACK_COMMON)
+        self._reset()
+
+    def _reset(self) -> None:
+        self.matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        # lower-cased token key -> [(firm id, surface, needs exact case, needs evidence)]
+        self.entries: dict[str, list[tuple[str, str, bool, bool]]] = {}
+        self.linker = FirmLinker([], fuzzy_cutoff=self.fuzzy_cutoff)
+
+    # -- data ----------------------------------------------------------------------------------
+    def initialize(self, get_examples: Callable[[], Iterable] | None = None, *, nlp: Language | None = None,
+                   firms: Iterable[TrackedFirm] | None = None) -> None:
+        self.set_firms(firms or [])
+
+    def set_firms(self, firms: Iterable[TrackedFirm]) -> None:
+        self.firms = list(firms)
+        self._reset()
+        common = self.common = _common_lexicon(self.nlp)
+        by_key: dict[str, list[tuple[str, str, bool, bool]]] = defaultdict(list)
+        surfaces: list[tuple[str, str]] = []
+        for firm in self.firms:
+            seen: set[str] = set()
+            for surface in (firm.name, short_name(firm.name), *firm.aliases):
+                surface = surface.strip()
+                if surface and surface not in seen:
+                    seen.add(surface)
+                    surfaces.append((firm.id, surface))
+        protected: set[str] = set()
+        docs = self.nlp.tokenizer.pipe(s for _, s in surfaces)
+        for (fid, surface), pdoc in zip(surfaces, docs):
+            words = [t.lower_ for t in pdoc if not t.is_punct]
+            if not words or len(surface) < 2 or (len(words) == 1 and len(words[0]) < 2):
+                continue
+            acronym = surface.isupper() and len(surface) <= 5
+            ordinary = all(_is_common(w, common) for w in words)
+            needs_case = acronym or ordinary
+            needs_evidence = ordinary and len(words) == 1
+            if needs_evidence:
+                protected.add(normalise(surface))
+            key = " ".join(t.lower_ for t in pdoc)
+            if key not in by_key:
+                self.matcher.add(key, [pdoc])
+            by_key[key].append((fid, surface, needs_case, needs_evidence))
+        self.entries = dict(by_key)
+        self.linker = FirmLinker(self.firms, fuzzy_cutoff=self.fuzzy_cutoff, protected_keys=protected)
+
+    # -- processing ----------------------------------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        links: dict[str, dict] = {}
+        strong_firms: set[str] = set()
+        pending: list[tuple[int, int, list[tuple[str, str]], bool]] = []   # evidence-needing matches
+        accepted: list[tuple[int, int, list[tuple[str, str]]]] = []
+        rejected: list[tuple[int, int]] = []
+        for match_id, start, end in self._matches(doc):
+            text = doc[start:end].text
+            strong, weak = [], []
+            strict = True
+            ent_labels = {doc[i].ent_type_ for i in range(start, end)}
+            for fid, surface, needs_case, needs_evidence in self.entries[self.nlp.vocab.strings[match_id]]:
+                if needs_case and text != surface and not (len(text) > 3 and text == surface.upper()):
+                    continue
+                if needs_evidence and not text[:1].isupper():
+                    continue
+                if self._inside_other_org(doc, start, end, strict=needs_case or end - start == 1):
+                    continue      # "Apple Daily", "Federal Reserve", "Thomson Reuters Foundation"
+                if needs_case and end - start > 1 and ent_labels & MULTI_WORD_VETO:
+                    continue      # "Renewable Energy Week", "Southern California"
+                if (not needs_evidence and end - start == 1 and ent_labels & PERSON_OR_PLACE
+                        and not _coined(text)):
+                    needs_evidence, strict = True, False   # "Raymond", "Harris": a person here, unless cues
+                (weak if needs_evidence else strong).append((fid, surface))
+            if strong:
+                accepted.append((start, end, strong))
+                strong_firms.update(f for f, _ in strong)
+            elif weak:
+                pending.append((start, end, weak, strict))
+            else:
+                rejected.append((start, end))
+        for start, end, cands, strict in pending:
+            if any(f in strong_firms for f, _ in cands) or self._has_evidence(doc, start, end, strict):
+                accepted.append((start, end, cands))
+            else:
+                rejected.append((start, end))
+
+        spans: list[Span] = []
+        by_span = {}
+        for start, end, cands in accepted:
+            by_span.setdefault((start, end), cands)
+        kept = filter_spans([Span(doc, s, e) for s, e in by_span])
+        for span in kept:
+            cands = by_span[(span.start, span.end)]
+            key_link = self._link_candidates(cands, span.text)
+            for link in self.linker.with_parents(key_link):
+                spans.append(Span(doc, span.start, span.end, label="COMPANY", kb_id=link.firm_id))
+                links[link_key(span.start, span.end, link.firm_id)] = _link_dict(link)
+
+        if self.use_ner and doc.has_annotation("ENT_IOB"):
+            covered = {i for s in kept for i in range(s.start, s.end)}
+            blocked = {i for s, e in rejected for i in range(s, e)}
+            for ent in doc.ents:
+                if ent.label_ != "ORG":
+                    continue
+                idx = set(range(ent.start, ent.end))
+                if idx & covered or idx & blocked:
+                    continue
+                if ent[0].lower_ == "the" and len(ent) > 1:
+                    ent = doc[ent.start + 1:ent.end]
+                mention = ent.text[:-2] if ent.text.endswith(("'s", "’s")) else ent.text
+                link = self.linker.link(mention)
+                if link is not None and " " not in mention.strip() and _is_common(mention.lower(), self.common):
+                    link = None       # one ordinary word ("Guardian", "Times"): only the case/evidence rules link it
+                if link is None:
+                    spans.append(Span(doc, ent.start, ent.end, label="ORG", kb_id=""))
+                    links[link_key(ent.start, ent.end, "")] = {
+                        "id": None, "name": ent.text, "confidence": 0.0,
+                        "reason": "untracked organisation (NER)", "role": "passing", "via_parent_of": ""}
+                    continue
+                for lk in self.linker.with_parents(link):
+                    spans.append(Span(doc, ent.start, ent.end, label="COMPANY", kb_id=lk.firm_id))
+                    links[link_key(ent.start, ent.end, lk.firm_id)] = _link_dict(lk)
+        spans.sort(key=lambda s: (s.start, s.end))
+        doc.spans[self.spans_key] = spans
+        doc._.rr_links = links
+        return doc
+
+    def _matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """Phrase matches on the text as written and, where it has accents, on the text without them:
+        the list writes "Telefonica, S.A." and the news "Telefónica" (tokens align one to one)."""
+        if not len(self.matcher):
+            return []
+        matches = list(self.matcher(doc))
+        if not doc.text.isascii():
+            folded = Doc(doc.vocab, words=[_strip_accents(t.text) or t.text for t in doc],
+                         spaces=[bool(t.whitespace_) for t in doc])
+            matches = sorted(set(matches) | set(self.matcher(folded)), key=lambda m: (m[1], m[2]))
+        return matches
+
+    def _link_candidates(self, cands: list[tuple[str, str]], text: str) -> Link:
+        fids = {f for f, _ in cands}
+        key = normalise(cands[0][1])
+        link = self.linker.resolve_key(key, text)
+        if link is not None and link.firm_id in fids:
+            return link
+        fid, surface = cands[0]
+        return Link(fid, self.linker.names.get(fid, surface), 0.9, f"exact alias '{surface}'")
+
+    @staticmethod
+    def _inside_other_org(doc: Doc, start: int, end: int, strict: bool = True) -> bool:
+        """The match sits in a longer ORG entity: ``strict``, one that is more than the name plus a legal
+        form or a country ("China Geo", "Apple Daily"); else one that is an institution of another kind
+        ("Thomson Reuters Foundation", "Samsung Medical Centre")."""
+        for i in range(start, end):
+            tok = doc[i]
+            if tok.ent_type_ != "ORG":
+                continue
+            ent = next((e for e in doc.ents if e.start <= i < e.end), None)
+            if ent is None:
+                return False
+            extra = [t for t in doc[ent.start:ent.end] if not start <= t.i < end]
+            if not strict:
+                return any(t.lower_ in INSTITUTION_WORDS for t in extra)
+            return any(t.lower_ not in ORG_FILLER and t.text not in PLACE_WORDS and not t.is_punct
+                       for t in extra)
+        return False
+
+    @staticmethod
+    def _has_evidence(doc: Doc, start: int, end: int, strict: bool = True) -> bool:
+        """Company words near the match; ``strict`` (ordinary-word names) also vetoes on the NER label."""
+        if end < len(doc) and doc[end].lower_ in NOT_COMPANY_NEXT:
+            return False
+        ent_labels = {doc[i].ent_type_ for i in range(start, end)} - {""}
+        if strict and ent_labels & NOT_COMPANY_ENTS:
+            return False
+        if strict and start > 0 and doc[start - 1].lower_ == "the":
+            return False      # "the Amazon", "the Orange"; firms rarely take an article
+        first = doc[start]
+        sent = first.sent if doc.has_annotation("SENT_START") else doc[:]
+        lo, hi = max(sent.start, start - 5), min(sent.end, end + 5)
+        cue = any(doc[i].lower_ in COMPANY_CUES or doc[i].lemma_.lower() in COMPANY_CUES
+                  for i in range(lo, hi) if not start <= i < end)
+        possessive = end < len(doc) and doc[end].lower_ in ("'s", "’s")
+        if "ORG" in ent_labels:
+            return True       # the NER calls exactly this an organisation, and no place/time word follows
+        if not strict:
+            return cue or possessive
+        if first.is_sent_start and first.dep_ not in ("nsubj", "nsubjpass", "compound", "poss"):
+            return False
+        return cue and first.dep_ != "amod"
+
+    # -- serialisation -------------------------------------------------------------------------
+    def _cfg(self) -> dict:
+        return {"spans_key": self.spans_key, "use_ner": self.use_ner, "fuzzy_cutoff": self.fuzzy_cutoff}
+
+    def _firm_rows(self) -> list[dict]:
+        return [{"id": f.id, "name": f.name, "aliases": list(f.aliases), "country": f.country,
+                 "parent_id": f.parent_id} for f in self.firms]
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        return json.dumps({"cfg": self._cfg(), "firms": self._firm_rows()}).encode()
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> "CompanyGazetteer":
+        payload = json.loads(data)
+        self._load(payload["cfg"], payload["firms"])
+        return self
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "cfg.json").write_text(json.dumps(self._cfg()), encoding="utf-8")
+        with open(path / "firms.jsonl", "w", encoding="utf-8") as fh:
+            for row in self._firm_rows():
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "CompanyGazetteer":
+        path = Path(path)
+        cfg = json.loads((path / "cfg.json").read_text(encoding="utf-8"))
+        with open(path / "firms.jsonl", encoding="utf-8") as fh:
+            rows = [json.loads(line) for line in fh if line.strip()]
+        self._load(cfg, rows)
+        return self
+
+    def _load(self, cfg: dict, rows: list[dict]) -> None:
+        self.spans_key = cfg.get("spans_key", self.spans_key)
+        self.use_ner = cfg.get("use_ner", self.use_ner)
+        self.fuzzy_cutoff = cfg.get("fuzzy_cutoff", self.fuzzy_cutoff)
+        self.set_firms(TrackedFirm(id=r["id"], name=r["name"], aliases=tuple(r.get("aliases", ())),
+                                   country=r.get("country", ""), parent_id=r.get("parent_id", ""))
+                       for r in rows)
+
+
+def _coined(word: str) -> bool:
+    """A coined brand spelling no person or place has: "HireVue", "BlackRock", "3M"."""
+    return any(ch.isupper() for ch in word[1:]) and not word.isupper() or any(ch.isdigit() for ch in word)
+
+
+def _strip_accents(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
+def _link_dict(link: Link) -> dict:
+    return {"id": link.firm_id, "name": link.name, "confidence": link.confidence, "reason": link.reason,
+            "role": "passing", "via_parent_of": link.via_parent_of}
+
+
+@Language.factory(
+    "rightsradar_company_gazetteer_v1",
+    default_config={"spans_key": "companies", "use_ner": True, "fuzzy_cutoff": DEFAULT_FUZZY_CUTOFF},
+)
+def make_company_gazetteer(nlp: Language, name: str, spans_key: str, use_ner: bool,
+                           fuzzy_cutoff: float) -> CompanyGazetteer:
+    return CompanyGazetteer(nlp, name, spans_key=spans_key, use_ner=use_ner, fuzzy_cutoff=fuzzy_cutoff)

@@ -1,0 +1,225 @@
+"""spaCy component ``rightsradar_issue_tagger_v1``: the issue taxonomy matched on phrases and lemmas.
+
+Each match becomes a span in ``doc.spans[spans_key]`` (label = tag id) and a record in ``doc._.rr_issues``
+with the evidence sentence and a polarity:
+
+* ``asserted``   the text says the abuse happened or is alleged ("denied using child labour" stays asserted,
+                 with ``denied: True``: a denied allegation is still an allegation);
+* ``negated``    "no evidence of forced labour", "does not tolerate child labour", "free of forced labour";
+* ``prevention`` "a policy against child labour", "efforts to eradicate forced labour" (company action,
+                 not an allegation);
+* ``hypothetical`` "if workers were injured".
+
+Tags marked ``right: true`` name a right ("living wage", "free, prior and informed consent"): a negated
+mention ("without their consent") is the abuse itself and stays asserted.
+
+Only ``asserted`` matches count as allegations. Verb lemmas that are often figurative ("kill", "die",
+"detain", "evict", "harass") need a human participant (workers, people, a person, a number...).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable, Iterable
+
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span, Token
+
+from .extensions import ensure_extensions
+from .taxonomy import Tag, Taxonomy, load_taxonomy, taxonomy_from_dict, taxonomy_to_dict
+
+NEGATORS = frozenset({"no", "not", "n't", "never", "without", "none", "nor", "zero"})
+NEG_HEADS = frozenset({"free", "absence", "lack"})     # "free of forced labour", "absence of child labour"
+PREVENTION = frozenset({
+    "prevent", "prohibit", "ban", "combat", "eradicate", "eliminate", "tackle", "fight", "avoid", "end",
+    "stop", "address", "oppose", "against", "tolerate", "tolerance", "prevention", "elimination",
+    "eradication", "mitigate", "remediate", "reduce",
+})
+ALLEGATION_CUES = frozenset({"accuse", "allege", "allegation", "fail", "failure", "complicit", "claim"})
+HYPOTHETICAL_MARKS = frozenset({"if", "whether", "unless"})
+HUMAN_WORDS = frozenset(
+    "worker workers people person man men woman women child children villager villagers activist activists "
+    "journalist journalists miner miners employee employees protester protesters protestor demonstrator "
+    "resident residents farmer farmers member members leader leaders defender defenders civilian civilians "
+    "student students guard guards officer officers soldier soldiers lawyer lawyers family families "
+    "community communities dissident dissidents critic critics victim victims thousand thousands hundred "
+    "hundreds dozen dozens staff labourer labourers laborer laborers girl girls boy boys he she they who "
+    "we i them him her us you inmate inmates prisoner prisoners worker's".split()
+)
+HUMAN_ENTS = frozenset({"PERSON", "NORP", "CARDINAL"})
+HUMAN_ROLES_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "agent", "pobj"})
+NEEDS_HUMAN_LEMMAS = frozenset({"die", "kill", "murder", "assassinate", "detain", "imprison", "jail",
+                                "evict", "harass", "intimidate", "disappear", "injure"})
+# A negation above one of these clause links is about another statement: in "X had not addressed
+# their findings: that women faint", the fainting is still alleged. Nouns that report evidence
+# ("no evidence that workers were forced") do carry their negation into the clause.
+CLAUSE_DEPS = frozenset({"ccomp", "acl", "relcl", "advcl", "appos", "parataxis"})
+EVIDENCE_NOUNS = frozenset({"evidence", "proof", "sign", "indication", "trace", "case", "report", "instance"})
+
+
+def _case_forms(word: str) -> list[str]:
+    return sorted({word, word.lower(), word.capitalize(), word.upper()})
+
+
+def lemma_pattern(entry: str) -> list[dict]:
+    """"force|forced labour|labor" -> [{"LEMMA": {"IN": [force, Force, ...]}}, {"LEMMA": {"IN": [...]}}]."""
+    return [{"LEMMA": {"IN": sorted({f for alt in word.split("|") for f in _case_forms(alt)})}}
+            for word in entry.split()]
+
+
+class IssueTagger:
+    def __init__(self, nlp: Language, name: str = "rightsradar_issue_tagger_v1", *, spans_key: str = "issues"):
+        ensure_extensions()
+        self.nlp = nlp
+        self.name = name
+        self.spans_key = spans_key
+        self.taxonomy = Taxonomy(tags=())
+        self._build()
+
+    # -- data ----------------------------------------------------------------------------------
+    def initialize(self, get_examples: Callable[[], Iterable] | None = None, *, nlp: Language | None = None,
+                   taxonomy: Taxonomy | dict | None = None, taxonomy_path: str | Path | None = None) -> None:
+        if isinstance(taxonomy, dict):
+            taxonomy = taxonomy_from_dict(taxonomy)
+        self.set_taxonomy(taxonomy or load_taxonomy(taxonomy_path))
+
+    def set_taxonomy(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        self._build()
+
+    def _build(self) -> None:
+        self.tags: dict[str, Tag] = self.taxonomy.by_id()
+        self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self.matcher = Matcher(self.nlp.vocab)
+        self.lemma_keys: set[str] = set()
+        for tag in self.taxonomy.tags:
+            if tag.phrases:
+                self.phrase_matcher.add(tag.id, list(self.nlp.tokenizer.pipe(tag.phrases)))
+            for i, entry in enumerate(tag.lemmas):
+                key = f"{tag.id}#lemma{i}"
+                self.matcher.add(key, [lemma_pattern(entry)])
+                self.lemma_keys.add(key)
+            if tag.patterns:
+                self.matcher.add(f"{tag.id}#pattern", [list(p) for p in tag.patterns])
+
+    # -- processing ----------------------------------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        strings = self.nlp.vocab.strings
+        found: dict[tuple[int, int, str], bool] = {}     # (start, end, tag id) -> from a lemma pattern
+        for match_id, start, end in self.phrase_matcher(doc):
+            found[(start, end, strings[match_id])] = False
+        for match_id, start, end in (self.matcher(doc) if len(self.matcher) else ()):
+            key = strings[match_id]
+            tag_id = key.split("#", 1)[0]
+            found.setdefault((start, end, tag_id), key in self.lemma_keys)
+        # A match strictly inside a longer one is dropped ("killed in an accident" is Deaths, not Killings).
+        keys = sorted(found, key=lambda k: (k[0], -(k[1] - k[0])))
+        kept = [k for k in keys if not any(o[0] <= k[0] and k[1] <= o[1] and (o[1] - o[0]) > (k[1] - k[0])
+                                           for o in keys)]
+        has_sents = doc.has_annotation("SENT_START")
+        has_parse = doc.has_annotation("DEP")
+        spans, records = [], []
+        for start, end, tag_id in kept:
+            span = doc[start:end]
+            if found[(start, end, tag_id)] and has_parse and not _human_ok(span):
+                continue
+            tag = self.tags[tag_id]
+            sent = span.sent if has_sents else doc[:]
+            polarity, denied = _polarity(span, has_parse)
+            if tag.right and polarity in ("negated", "prevention"):
+                polarity = "asserted"     # "without their consent", "no living wage": the abuse itself
+            spans.append(Span(doc, start, end, label=tag_id))
+            records.append({
+                "tag": tag.name, "tag_id": tag.id, "family": tag.family, "family_id": tag.family_id,
+                "severity": tag.severity, "text": span.text, "start": span.start_char, "end": span.end_char,
+                "token_start": start, "token_end": end,
+                "sent_start": sent.start_char, "sent_end": sent.end_char, "evidence": sent.text.strip(),
+                "polarity": polarity, "negated": polarity != "asserted", "denied": denied,
+            })
+        doc.spans[self.spans_key] = spans
+        doc._.rr_issues = records
+        return doc
+
+    # -- serialisation -------------------------------------------------------------------------
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        return json.dumps({"spans_key": self.spans_key, "taxonomy": taxonomy_to_dict(self.taxonomy)}).encode()
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> "IssueTagger":
+        payload = json.loads(data)
+        self.spans_key = payload.get("spans_key", self.spans_key)
+        self.set_taxonomy(taxonomy_from_dict(payload["taxonomy"]))
+        return self
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "taxonomy.json").write_text(self.to_bytes().decode(), encoding="utf-8")
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "IssueTagger":
+        return self.from_bytes((Path(path) / "taxonomy.json").read_bytes())
+
+
+def _is_human(tok: Token) -> bool:
+    return (tok.lower_ in HUMAN_WORDS or tok.lemma_.lower() in HUMAN_WORDS or tok.like_num
+            or tok.ent_type_ in HUMAN_ENTS)
+
+
+def _human_ok(span: Span) -> bool:
+    """For figurative-prone verbs: someone human must die/be killed/detained ("the deal died" is not)."""
+    verb = next((t for t in span if t.lemma_.lower() in NEEDS_HUMAN_LEMMAS), None)
+    if verb is None or verb.pos_ not in ("VERB", "AUX"):
+        return verb is None or verb.pos_ != "ADJ"
+    participants = [c for c in verb.children if c.dep_ in HUMAN_ROLES_DEPS]
+    if verb.dep_ == "conj":   # "workers are injured and killed": killed shares injured's subject
+        participants += [c for c in verb.head.children if c.dep_ in HUMAN_ROLES_DEPS]
+    participants += [gc for c in verb.children if c.dep_ == "agent" for gc in c.children]
+    if verb.dep_ in ("acl", "relcl", "amod"):
+        participants.append(verb.head)
+    expanded = []
+    for p in participants:
+        expanded.append(p)
+        expanded.extend(c for c in p.children if c.dep_ in ("conj", "nummod", "compound", "amod"))
+    return any(_is_human(p) for p in expanded)
+
+
+def _polarity(span: Span, has_parse: bool) -> tuple[str, bool]:
+    """(polarity, denied) of a taxonomy match from its syntactic context (or a small left window)."""
+    doc = span.doc
+    left = doc[max(0, span.start - 3):span.start]
+    if not has_parse:
+        return ("negated" if any(t.lower_ in NEGATORS for t in left) else "asserted"), False
+    root = span.root
+    chain = [root]
+    for tok in root.ancestors:
+        last = chain[-1]
+        if last.dep_ in CLAUSE_DEPS and tok.lemma_.lower() not in EVIDENCE_NOUNS:
+            break
+        if last.dep_ == "conj" and last.pos_ in ("VERB", "AUX"):
+            break     # "had not addressed ... and suffer dizziness": the second verb is not negated
+        chain.append(tok)
+    lemmas = [t.lemma_.lower() for t in chain]
+    denied = any(l in ("deny", "reject", "dispute", "refute") for l in lemmas)
+    if any(l in ALLEGATION_CUES for l in lemmas[1:]):
+        return "asserted", denied
+    near = chain[:4]
+    for tok in near:
+        for child in tok.children:
+            if span.start <= child.i < span.end:
+                continue
+            if child.dep_ == "neg" or (child.dep_ in ("det", "advmod", "amod") and child.lower_ in NEGATORS):
+                return "negated", denied
+            if child.dep_ == "mark" and child.lower_ in HYPOTHETICAL_MARKS:
+                return "hypothetical", denied
+        if tok is not root and tok.lemma_.lower() in NEG_HEADS:
+            return "negated", denied
+    if any(t.lower_ in ("no", "without", "never") for t in left):
+        return "negated", denied
+    if any(t.lemma_.lower() in PREVENTION for t in near[1:]):
+        return "prevention", denied
+    return "asserted", denied
+
+
+@Language.factory("rightsradar_issue_tagger_v1", default_config={"spans_key": "issues"})
+def make_issue_tagger(nlp: Language, name: str, spans_key: str) -> IssueTagger:
+    return IssueTagger(nlp, name, spans_key=spans_key)

@@ -1,0 +1,152 @@
+"""Tie a company mention to one tracked firm id, with a confidence in [0, 1] and a reason.
+
+Order of attempts:
+1. exact lookup of the normalised mention among the normalised names and aliases;
+2. a one-word mention that starts the names of exactly one firm ("Samsung" -> "Samsung Electronics");
+3. rapidfuzz ``fuzz.ratio`` over a small candidate block (the keys sharing a distinctive token with the
+   mention), always with ``score_cutoff``.
+Results are cached per mention. A firm whose ``parent_id`` is tracked also yields its parent(s).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from typing import Iterable, Protocol
+
+from rapidfuzz import fuzz, process
+
+from .names import normalise
+
+DEFAULT_FUZZY_CUTOFF = 90.0
+# Tokens too common in company names to select a candidate block on their own.
+GENERIC_TOKENS = frozenset(
+    "the and of group international holdings holding global bank company corporation industries "
+    "energy capital technologies technology systems services resources partners financial national "
+    "china american general united new first de la e".split()
+)
+
+
+class FirmLike(Protocol):
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    parent_id: str
+
+
+@dataclass(frozen=True)
+class Link:
+    firm_id: str
+    name: str            # the firm's display name
+    confidence: float
+    reason: str
+    via_parent_of: str = ""   # child firm id when this link was derived through parent_id
+
+
+class FirmLinker:
+    """Normalised exact + blocked fuzzy lookup over tracked firms' names and aliases."""
+
+    def __init__(self, firms: Iterable[FirmLike], *, fuzzy_cutoff: float = DEFAULT_FUZZY_CUTOFF,
+                 max_block: int = 500, protected_keys: Iterable[str] = ()):
+        self.fuzzy_cutoff = fuzzy_cutoff
+        self.max_block = max_block
+        self.protected_keys = set(protected_keys)   # keys only the gazetteer's case/evidence rules may link
+        self.names: dict[str, str] = {}
+        self.parents: dict[str, str] = {}
+        self.exact: dict[str, list[tuple[str, bool]]] = defaultdict(list)   # key -> [(firm id, is main name)]
+        for firm in firms:
+            self.names[firm.id] = firm.name
+            if firm.parent_id:
+                self.parents[firm.id] = firm.parent_id
+            for i, surface in enumerate(firm.names):
+                key = normalise(surface)
+                if key and all(fid != firm.id for fid, _ in self.exact.get(key, ())):
+                    self.exact[key].append((firm.id, i == 0))
+        self.blocks: dict[str, list[str]] = defaultdict(list)
+        self.first_tokens: dict[str, set[str]] = defaultdict(set)   # first word -> firm ids
+        for key, firms_of_key in self.exact.items():
+            toks = key.split()
+            for tok in set(toks):
+                if tok not in GENERIC_TOKENS and len(tok) > 1:
+                    self.blocks[tok].append(key)
+            if len(toks) > 1 and toks[0] not in GENERIC_TOKENS and len(toks[0]) > 2:
+                self.first_tokens[toks[0]].update(fid for fid, _ in firms_of_key)
+        self._cache: dict[str, Link | None] = {}
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    # -- exact -------------------------------------------------------------------------------
+    def resolve_key(self, key: str, surface: str) -> Link | None:
+        """Resolve an exact normalised key (several firms may share an alias: pick one, lower confidence)."""
+        cands = self.exact.get(key)
+        if not cands:
+            return None
+        if len(cands) == 1:
+            fid, main = cands[0]
+            kind = "name" if main else "alias"
+            return Link(fid, self.names[fid], 1.0 if main else 0.95, f"exact {kind} '{surface}'")
+        # Prefer a firm whose main name it is, then a top-level firm (no parent), then the shortest id.
+        fid, main = sorted(cands, key=lambda c: (not c[1], c[0] in self.parents, len(c[0]), c[0]))[0]
+        conf = max(0.5, round(0.95 - 0.1 * (len(cands) - 1), 2))
+        return Link(fid, self.names[fid], conf, f"exact alias '{surface}' (shared by {len(cands)} firms)")
+
+    # -- full lookup -------------------------------------------------------------------------
+    def link(self, mention: str) -> Link | None:
+        """Exact normalised lookup, then fuzzy over the candidate block. Cached."""
+        if mention in self._cache:
+            return self._cache[mention]
+        if len(self._cache) > 200_000:
+            self._cache.clear()
+        result = self._link(mention)
+        self._cache[mention] = result
+        return result
+
+    def _link(self, mention: str) -> Link | None:
+        key = normalise(mention)
+        if not key or key in self.protected_keys:
+            return None
+        hit = self.resolve_key(key, mention)
+        if hit:
+            return hit
+        if len(key) < 4:
+            return None
+        prefix = self.first_tokens.get(key)
+        if prefix and len(prefix) == 1:
+            # "Samsung" when only one tracked firm's names start with it ("Samsung Electronics")
+            fid = next(iter(prefix))
+            return Link(fid, self.names[fid], 0.8, f"first word of '{self.names[fid]}' (only tracked firm)")
+        block: set[str] = set()
+        for tok in set(key.split()):
+            keys = self.blocks.get(tok)
+            if keys and len(keys) <= self.max_block:
+                block.update(keys)
+        block -= self.protected_keys
+        if not block:
+            return None
+        best = process.extractOne(key, list(block), scorer=fuzz.ratio, score_cutoff=self.fuzzy_cutoff)
+        if best is None:
+            return None
+        cand_key, score, _ = best
+        if len(cand_key.split()) != len(key.split()) and score < 95:
+            return None      # "communications" is not "b communications"
+        exact = self.resolve_key(cand_key, cand_key)
+        assert exact is not None
+        shown = self.names[exact.firm_id] if normalise(self.names[exact.firm_id]) == cand_key else cand_key
+        return replace(exact, confidence=round(min(exact.confidence, score / 100) * 0.9, 3),
+                       reason=f"fuzzy {score:.0f} on '{shown}'")
+
+    # -- parents -----------------------------------------------------------------------------
+    def with_parents(self, link: Link) -> list[Link]:
+        """The link followed by one link per tracked ancestor (cycle-safe)."""
+        out = [link]
+        seen = {link.firm_id}
+        child = link.firm_id
+        parent = self.parents.get(child)
+        conf = link.confidence
+        while parent and parent not in seen and parent in self.names:
+            conf = round(conf * 0.9, 3)
+            out.append(Link(parent, self.names[parent], conf,
+                            f"via parent of {self.names[child]} ({link.reason})", via_parent_of=link.firm_id))
+            seen.add(parent)
+            child, parent = parent, self.parents.get(parent)
+        return out
