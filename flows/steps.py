@@ -14,7 +14,9 @@ from store import open_db
 from store.annotations import save_analysis
 from store.articles import articles_for_analysis, known_urls, save_article
 from store.companies import sync_companies
-from store.sources import record_failure, record_success, sync_sources
+from store.pages import iter_raw_pages, update_extraction
+from spiders.source_health import after_failure, due, failure_kind
+from store.sources import poll_state, record_failure, record_success, sync_sources
 
 
 class CrawlFailed(RuntimeError):
@@ -23,6 +25,22 @@ class CrawlFailed(RuntimeError):
 
 def register_sources(db_path: Path, sources: list[dict]) -> None:
     sync_sources(open_db(db_path), sources)
+
+
+def sources_due(db_path: Path, sources: list[dict]) -> tuple[list[dict], dict[str, str]]:
+    """The sources to poll now, each with its conditional-GET validators, and why the others wait."""
+    states = poll_state(open_db(db_path))
+    ready, waiting = [], {}
+    for source in sources:
+        state = states.get(source["id"], {})
+        if due(state.get("state") or "active", state.get("backoff_until")):
+            ready.append({**source, "etag": state.get("etag") or "", "body_hash": state.get("body_hash") or "",
+                          "last_modified": state.get("last_modified") or ""})
+        elif state.get("state") == "disabled":
+            waiting[source["id"]] = "disabled after repeated failures (rightsradar sources enable ID)"
+        else:
+            waiting[source["id"]] = f"backing off until {state['backoff_until']}"
+    return ready, waiting
 
 
 def crawl_feeds(db_path: Path, sources: list[dict], work_dir: Path, scrapy_settings: dict | None = None) -> Path:
@@ -59,24 +77,38 @@ def store_items(db_path: Path, items_file: Path) -> tuple[list[int], dict]:
             source_id = item["source_id"]
             if item["type"] == "source":
                 counts[source_id]["polled"] += 1
+                counts[source_id]["unchanged"] += item.get("unchanged", False)
                 if item["ok"]:
-                    record_success(db, source_id, item["entries"])
+                    record_success(db, source_id, item["entries"], item.get("etag", ""),
+                                   item.get("last_modified", ""), item.get("body_hash", ""))
                 else:
-                    record_failure(db, source_id, item["error"])
+                    _record_source_failure(db, source_id, item["error"])
                     errors[source_id].append(f"feed: {item['error']}")
                     counts[source_id]["failed"] += 1
             elif item["type"] == "failure":
                 errors[source_id].append(f"{item['url']}: {item['error']}")
                 counts[source_id]["failed"] += 1
+                counts[source_id]["article_failed"] += 1
             else:
                 result = save_article(db, item)
                 counts[source_id][result.outcome] += 1
                 if result.outcome == "new":
                     new_ids.append(result.article_id)
+    for source_id, c in counts.items():
+        if c["article_failed"] and not (c["new"] or c["duplicate"]):
+            # The feed answered but not one of its articles could be read: a soft failure.
+            _record_source_failure(db, source_id, f"all {c['article_failed']} articles failed (recovered feed)")
     per_source = {source: {"new": c["new"], "duplicate": c["duplicate"], "failed": c["failed"],
-                           "errors": errors[source][:5]}
+                           "unchanged": bool(c["unchanged"]), "errors": errors[source][:5]}
                   for source, c in sorted(counts.items())}
     return new_ids, per_source
+
+
+def _record_source_failure(db, source_id: str, error: str) -> None:
+    state = poll_state(db).get(source_id, {})
+    kind = failure_kind(error)
+    health = after_failure(state.get("failure_score") or 0.0, (state.get("consecutive_failures") or 0) + 1, kind)
+    record_failure(db, source_id, error, kind, health.state, health.failure_score, health.backoff_until)
 
 
 def analyze_articles(db_path: Path, companies_path: Path, article_ids: list[int] | None,
@@ -103,3 +135,20 @@ def analyze_articles(db_path: Path, companies_path: Path, article_ids: list[int]
     return {**counts, "families": dict(families),
             "company_list_problems": [f"{companies_path.name} line {p.line}: {p.reason} (row skipped)"
                                       for p in problems]}
+
+
+def reextract_articles(db_path: Path, source_id: str | None = None) -> dict:
+    """Run extraction again over the stored raw pages (after an extractor or override change)."""
+    from spiders.extract import ExtractionError, extract_article
+
+    db = open_db(db_path)
+    counts = Counter(pages=0, changed=0, failed=0)
+    for article_id, url, _source, html in iter_raw_pages(db, source_id):
+        counts["pages"] += 1
+        try:
+            extracted = extract_article(html, url).as_dict()
+        except ExtractionError:
+            counts["failed"] += 1   # keep what was extracted before: nothing stored is lost
+            continue
+        counts["changed"] += update_extraction(db, article_id, extracted)
+    return dict(counts)

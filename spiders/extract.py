@@ -1,20 +1,36 @@
-"""Main text, title, date, language and authors of one article page."""
+"""Main text, title, date, language and authors of one article page.
+
+One lxml parse per page. Title, date and authors come from the page's structured data
+(Open Graph, JSON-LD, <meta>) when it has them, so trafilatura runs in its fast mode and
+without its own (slow) metadata pass; a per-source override from sources.yaml comes first
+of all. `.venv/bin/python bench/extraction_quality.py` measures quality and speed.
+"""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
 import py3langid
 import trafilatura
+from lxml import etree
 from lxml import html as lxml_html
 from w3lib.encoding import html_to_unicode
 
 from spiders.dates import to_utc_iso
 from spiders.dedup import canonical_url, content_hash
-from spiders.page_metadata import read_page_metadata
-
+from spiders.overrides import apply_override
+from spiders.page_metadata import clean_authors, clean_text, read_page_metadata, strip_site_suffix
 
 # Fewer words than this is a navigation page, an error page or a paywall stub, not a story.
 MIN_WORDS = 15
+# trafilatura's fast mode skips its second opinion (readability, jusText). When its text is
+# shorter than this, or much shorter or longer than the page's own JSON-LD articleBody, ask again slowly.
+# Measured on the fundus pages: fast mode loses whole stories on a few short pages (bench/).
+FAST_MODE_MIN_WORDS = 400
+# Elements that never hold article text: removed once, before trafilatura copies the tree.
+NEVER_TEXT = ("script", "style", "noscript", "svg", "template", "iframe", "object", "embed", "canvas")
+_PARSER = lxml_html.HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True)
+_BYLINE_XPATH = etree.XPath(
+    "//*[@rel='author' or @itemprop='author' or contains(@class, 'byline') or contains(@class, 'author-name')]")
 
 
 class ExtractionError(ValueError):
@@ -30,9 +46,14 @@ class ExtractedArticle:
     language: str
     authors: list[str] = field(default_factory=list)
     content_hash: str = ""
+    # Where title, date, authors and text came from ("override", "json-ld", "meta:og:title", ...).
+    # Diagnostics for the benchmark: not part of as_dict(), so items and the CLI are unchanged.
+    sources: dict = field(default_factory=dict, repr=False, compare=False)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        record = asdict(self)
+        del record["sources"]
+        return record
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
@@ -41,33 +62,121 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
     return text
 
 
-def extract_article(html: str | bytes, url: str = "") -> ExtractedArticle:
-    """Extract one article. Structured data (JSON-LD, Open Graph) wins over heuristics for
-    title, date and authors; trafilatura finds the main text."""
+def parse_html(html: str):
+    """The page as an lxml.html tree, parsed the way trafilatura parses (it reuses our tree as is)."""
+    try:
+        tree = lxml_html.fromstring(html, parser=_PARSER)
+    except (ValueError, etree.ParserError, etree.XMLSyntaxError) as exc:
+        raise ExtractionError(f"not parseable as HTML: {exc}") from exc
+    if tree is None:
+        raise ExtractionError("empty page")
+    return tree
+
+
+def extract_article(html: str | bytes, url: str = "", override: dict | None = None) -> ExtractedArticle:
+    """Extract one article.
+
+    `override` is a source's `extraction:` mapping from sources.yaml (title_xpath, body_xpath,
+    date_xpath, author_xpath, drop_xpaths): used first, each field falling back to the generic
+    path when its XPath finds nothing. Then structured data (Open Graph, JSON-LD, <meta>) for
+    title, date and authors, and trafilatura for the main text; heuristics only for what is missing.
+    """
     if isinstance(html, bytes):
         html = decode_html(html)
     if not html.strip():
         raise ExtractionError("empty page")
-    try:
-        tree = lxml_html.fromstring(html)
-    except (ValueError, lxml_html.etree.ParserError) as exc:
-        raise ExtractionError(f"not parseable as HTML: {exc}") from exc
+    tree = parse_html(html)
     meta = read_page_metadata(tree)
-    doc = trafilatura.bare_extraction(tree, url=url or None, with_metadata=True,
-                                      include_comments=False, include_tables=False)
-    text = (doc.text or "").strip() if doc else ""
+    sources = dict(meta.sources)
+    forced = apply_override(tree, override) if override else None
+    etree.strip_elements(tree, *NEVER_TEXT, with_tail=False)
+
+    text = forced.body if forced and forced.body else ""
+    if text:
+        sources["text"] = "override"
+    else:
+        text, sources["text"] = _main_text(tree, url, meta.body)
     if len(text.split()) < MIN_WORDS:
         raise ExtractionError(f"no main text found ({len(text.split())} words)")
-    title = meta.title or (doc.title or "").strip()
+
+    title = meta.title
+    if forced and forced.title:
+        title, sources["title"] = forced.title, "override"
+    elif not title:
+        title, sources["title"] = _heuristic_title(tree, meta.site_names), "heuristic"
     text = _drop_leading_title(text, title)
-    authors = meta.authors or _split_authors(doc.author)
-    published = to_utc_iso(meta.published) or to_utc_iso(doc.date)
+
+    published = to_utc_iso(forced.published) if forced and forced.published else None
+    if published:
+        sources["date"] = "override"
+    else:
+        published = to_utc_iso(meta.published)
+        if not published:
+            published, sources["date"] = _heuristic_date(tree, url), "heuristic"
+
+    authors = clean_authors(forced.authors, meta.site_names) if forced and forced.authors else []
+    if authors:
+        sources["authors"] = "override"
+    else:
+        authors = clean_authors(meta.authors, meta.site_names)
+        if not authors:
+            authors = clean_authors(_byline_candidates(tree), meta.site_names)
+            sources["authors"] = "heuristic" if authors else "none"
+
     language = meta.language or _detect_language(text)
     return ExtractedArticle(
         url=canonical_url(url, meta.canonical_url) if url else meta.canonical_url,
         title=title, text=text, published=published, language=language,
-        authors=authors, content_hash=content_hash(text),
+        authors=authors, content_hash=content_hash(text), sources=sources,
     )
+
+
+def _main_text(tree, url: str, declared_body: str) -> tuple[str, str]:
+    text = _trafilatura_text(tree, url, fast=True)
+    words = len(text.split())
+    declared = len(declared_body.split())
+    if words >= FAST_MODE_MIN_WORDS and (not declared or 0.6 * declared <= words <= 1.5 * declared):
+        return text, "trafilatura-fast"
+    slow = _trafilatura_text(tree, url, fast=False)
+    return (slow, "trafilatura") if slow else (text, "trafilatura-fast")
+
+
+def _trafilatura_text(tree, url: str, fast: bool) -> str:
+    doc = trafilatura.bare_extraction(tree, url=url or None, fast=fast, with_metadata=False,
+                                      include_comments=False, include_tables=False)
+    return (doc.text or "").strip() if doc else ""
+
+
+def _heuristic_title(tree, site_names: list[str]) -> str:
+    for h1 in tree.iter("h1"):
+        title = clean_text("".join(h1.itertext()))
+        if title:
+            return title
+    title = clean_text("".join(tree.findtext(".//title") or ""))
+    return strip_site_suffix(title, site_names)
+
+
+def _heuristic_date(tree, url: str) -> str | None:
+    """<time datetime> inside the article, else htmldate (fast mode: markup and URL only)."""
+    for value in tree.xpath("//article//time/@datetime | //time[@itemprop='datePublished']/@datetime"
+                            " | //time[@pubdate]/@datetime"):
+        published = to_utc_iso(value)
+        if published:
+            return published
+    from htmldate import find_date  # imported lazily: most pages never need it
+
+    found = find_date(tree, url=url or None, extensive_search=False, original_date=True,
+                      outputformat="%Y-%m-%dT%H:%M:%S%z")
+    return to_utc_iso(found) if found else None
+
+
+def _byline_candidates(tree) -> list[str]:
+    names = []
+    for element in _BYLINE_XPATH(tree)[:6]:
+        value = clean_text("".join(element.itertext()))
+        if value and len(value) < 120:
+            names.append(value)
+    return names
 
 
 def _drop_leading_title(text: str, title: str) -> str:
@@ -79,9 +188,8 @@ def _drop_leading_title(text: str, title: str) -> str:
 
 
 def _split_authors(author: str | None) -> list[str]:
-    if not author:
-        return []
-    return [name.strip() for name in author.replace(" and ", ";").split(";") if name.strip()]
+    """Kept for callers of the old helper: a byline string to clean names."""
+    return clean_authors([author] if author else [], [])
 
 
 def _detect_language(text: str) -> str:

@@ -1,6 +1,7 @@
 """The feed spider: poll each feed of the registry, then fetch and extract its new articles."""
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,9 +13,9 @@ from scrapy.exceptions import (DownloadCancelledError, DownloadConnectionRefused
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
-from spiders.extract import ExtractionError, extract_article
+from spiders.dedup import canonical_url
 from spiders.feeds import FeedError, parse_feed
-from spiders.items import article_item, failure_item, source_item
+from spiders.items import failure_item, page_item, source_item
 
 
 class FeedArticlesSpider(scrapy.Spider):
@@ -34,9 +35,16 @@ class FeedArticlesSpider(scrapy.Spider):
     async def start(self):
         for source in self.sources:
             yield scrapy.Request(source["url"], callback=self.parse_feed, errback=self.feed_failed,
-                                 cb_kwargs={"source": source}, dont_filter=True)
+                                 headers=conditional_headers(source), cb_kwargs={"source": source},
+                                 meta={"handle_httpstatus_list": [304]}, dont_filter=True)
 
     def parse_feed(self, response, source: dict):
+        validators = {"etag": _header(response, "ETag"), "last_modified": _header(response, "Last-Modified")}
+        body_hash = hashlib.sha256(response.body).hexdigest()
+        if response.status == 304 or body_hash == source.get("body_hash"):
+            # Nothing new since the last poll: skip parsing and every entry.
+            yield source_item(source["id"], ok=True, unchanged=True, body_hash=body_hash, **validators)
+            return
         try:
             feed = parse_feed(response.body, response.url, response.headers.get("Content-Type", b"").decode())
         except FeedError as exc:
@@ -45,9 +53,10 @@ class FeedArticlesSpider(scrapy.Spider):
             return
         if feed.warning:
             self.logger.info("source %s: feed recovered from %s", source["id"], feed.warning)
-        yield source_item(source["id"], ok=True, entries=len(feed.entries), warning=feed.warning)
+        yield source_item(source["id"], ok=True, entries=len(feed.entries), warning=feed.warning,
+                          body_hash=body_hash, **validators)
         for entry in feed.entries:
-            link = response.urljoin(entry.link)
+            link = canonical_url(response.urljoin(entry.link))
             if urlsplit(link).scheme not in ("http", "https"):
                 self.logger.info("source %s: skipping non-http link %s", source["id"], link)
                 continue
@@ -65,17 +74,9 @@ class FeedArticlesSpider(scrapy.Spider):
             self.logger.warning("source %s: %s: %s", source["id"], response.url, problem)
             yield failure_item(source["id"], response.url, problem)
             return
-        try:
-            article = extract_article(response.text, response.url)
-        except ExtractionError as exc:
-            self.logger.warning("source %s: %s: %s", source["id"], response.url, exc)
-            yield failure_item(source["id"], response.url, str(exc))
-            return
-        extracted = article.as_dict()
-        extracted["published"] = extracted["published"] or feed_date
-        extracted["language"] = extracted["language"] or source.get("language", "")
-        yield article_item(source["id"], response.url, guid, extracted, response.text,
-                           datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        # Extraction happens in spiders.pipelines.ExtractionPipeline, in worker processes.
+        yield page_item(source, response.url, guid, feed_date, response.text,
+                        datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
     def feed_failed(self, failure):
         source = failure.request.cb_kwargs["source"]
@@ -88,6 +89,20 @@ class FeedArticlesSpider(scrapy.Spider):
         reason = describe_failure(failure)
         self.logger.warning("source %s: article failed: %s (%s)", source["id"], reason, failure.request.url)
         yield failure_item(source["id"], failure.request.url, reason)
+
+
+def conditional_headers(source: dict) -> dict:
+    """If-None-Match / If-Modified-Since from the last successful poll, when we have them."""
+    headers = {}
+    if source.get("etag"):
+        headers["If-None-Match"] = source["etag"]
+    if source.get("last_modified"):
+        headers["If-Modified-Since"] = source["last_modified"]
+    return headers
+
+
+def _header(response, name: str) -> str:
+    return response.headers.get(name, b"").decode("latin-1")
 
 
 def not_an_html_page(response) -> str:

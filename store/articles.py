@@ -1,6 +1,7 @@
 """Save fetched articles: idempotent, and a story seen twice is stored once."""
 from __future__ import annotations
 
+import base64
 import json
 import zlib
 from dataclasses import dataclass
@@ -8,11 +9,15 @@ from datetime import datetime, timezone
 
 from sqlite_utils import Database
 
+from spiders.near_duplicates import sketch as text_sketch
+from store.stories import find_story, index_article, story_of
+
 
 @dataclass(frozen=True)
 class SaveResult:
     article_id: int
     outcome: str  # "new", or "duplicate" (same URL, or same text under another URL)
+    story_id: int | None = None  # the story it joined (its own id when it starts one)
 
 
 def utc_now() -> str:
@@ -28,17 +33,23 @@ def save_article(db: Database, item: dict) -> SaveResult:
     """Store one extracted article, or record it as a copy of one already stored.
 
     `item` has: url (canonical), fetched_url, source_id, title, text, language,
-    published, authors (list), content_hash, and optionally raw_html (str).
+    published, authors (list), content_hash, and optionally the page as fetched: raw_html (str) or
+    raw_html_zlib_b64 (already compressed by the crawler's extraction workers).
     Running the same item twice adds nothing.
+
+    A new article joins the story of its most similar stored near-duplicate (a syndicated
+    copy with small edits: store/stories.py), else starts a story of its own.
     """
     now = utc_now()
     urls = {item["url"], item.get("fetched_url") or item["url"]}
     existing = _find_existing(db, urls, item["content_hash"])
-    with db.atomic():
-        if existing is not None:
+    if existing is not None:
+        with db.atomic():
             _remember_urls(db, urls, existing, item["source_id"], now)
-            return SaveResult(existing, "duplicate")
-        raw = item.get("raw_html")
+        return SaveResult(existing, "duplicate", story_of(db, existing))
+    sketch = text_sketch(item.get("text") or "")
+    story_id = find_story(db, sketch) if sketch else None
+    with db.atomic():
         article_id = db["articles"].insert(
             {
                 "url": item["url"],
@@ -50,11 +61,22 @@ def save_article(db: Database, item: dict) -> SaveResult:
                 "source_id": item["source_id"],
                 "content_hash": item["content_hash"],
                 "authors": json.dumps(item.get("authors") or [], ensure_ascii=False),
-                "raw_html": zlib.compress(raw.encode("utf-8")) if raw else None,
+                "raw_html": _compressed_page(item),
+                "story_id": story_id,  # None: the article starts its own story (trigger in m003)
             }
         ).last_pk
         _remember_urls(db, urls, article_id, item["source_id"], now)
-    return SaveResult(article_id, "new")
+        if sketch:
+            index_article(db, article_id, sketch)
+    return SaveResult(article_id, "new", story_id if story_id is not None else article_id)
+
+
+def _compressed_page(item: dict) -> bytes | None:
+    if item.get("raw_html_zlib_b64"):
+        return base64.b64decode(item["raw_html_zlib_b64"])
+    if item.get("raw_html"):
+        return zlib.compress(item["raw_html"].encode("utf-8"))
+    return None
 
 
 def raw_html(db: Database, article_id: int) -> str | None:

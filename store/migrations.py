@@ -108,3 +108,70 @@ def m001_initial_schema(db: Database) -> None:
         },
         pk="id",
     )
+
+
+@migrations()
+def m002_source_health(db: Database) -> None:
+    """Conditional GET validators and health state per source."""
+    db["sources"].add_column("etag", str)
+    db["sources"].add_column("last_modified", str)
+    db["sources"].add_column("body_hash", str)
+    db["sources"].add_column("state", str, not_null_default="active")   # active | backoff | disabled
+    db["sources"].add_column("backoff_until", str)
+    db["sources"].add_column("last_failure_kind", str)                  # hard | soft | temporary
+    db["sources"].add_column("last_polled", str)
+    db["sources"].add_column("failure_score", float, not_null_default=0.0)
+    db["sources"].transform(drop={"enabled"})   # superseded by `state`
+
+
+@migrations()
+def m003_stories(db: Database) -> None:
+    """Stories: an article and its syndicated near-copies (spiders/near_duplicates.py) share a story.
+
+    - `articles.story_id`: the id of the story's first article (so a story's first article has its
+      own id). Existing articles each start their own story; an insert that gives no story_id
+      starts a new one (trigger), so every article has a story whoever inserts it.
+    - `story_bands`: the LSH index, one row per band of an article's MinHash signature; a primary
+      key led by band_key, without rowid (one b-tree, no separate index). No foreign key: a
+      deleted article's rows are simply never matched (lookups join articles).
+    - `story_queue`: one row per story, its representative article being the best-scored one
+      (then the earliest published, then the first stored), with how many articles and sources
+      carried the story.
+    """
+    db["articles"].add_column("story_id", int)
+    db.execute("update articles set story_id = id where story_id is null")
+    db["articles"].create_index(["story_id"])
+    db.execute(
+        """create trigger articles_story_ai after insert on articles when new.story_id is null
+           begin update articles set story_id = new.id where id = new.id; end"""
+    )
+    # Re-index the full text only when title or text change: setting story_id (above, and on
+    # any later column) must not delete and re-insert the article in articles_fts.
+    db.execute("drop trigger if exists articles_au")
+    db.execute(
+        """create trigger articles_au after update of title, text on articles begin
+             insert into articles_fts (articles_fts, rowid, title, text)
+               values ('delete', old.rowid, old.title, old.text);
+             insert into articles_fts (rowid, title, text) values (new.rowid, new.title, new.text);
+           end"""
+    )
+    db.execute(
+        """create table story_bands (
+             band_key text not null,
+             article_id integer not null,
+             primary key (band_key, article_id)
+           ) without rowid"""
+    )
+    db.create_view(
+        "story_queue",
+        """select story_id, article_id, title, url, published, source_id, score, articles,
+                  (select count(distinct u.source_id) from article_urls u
+                     join articles b on b.id = u.article_id where b.story_id = ranked.story_id) as sources
+           from (select a.story_id, a.id as article_id, a.title, a.url, a.published, a.source_id, an.score,
+                        row_number() over (partition by a.story_id
+                                           order by an.score is null, an.score desc,
+                                                    a.published is null, a.published, a.id) as rank,
+                        count(*) over (partition by a.story_id) as articles
+                 from articles a left join analyses an on an.article_id = a.id) as ranked
+           where rank = 1""",
+    )

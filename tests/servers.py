@@ -9,9 +9,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class Route:
     def __init__(self, body: bytes = b"", status: int = 200, content_type: str = "text/html; charset=utf-8",
-                 delay: float = 0.0, redirect: str | None = None):
+                 delay: float = 0.0, redirect: str | None = None, etag: str | None = None):
         self.body, self.status, self.content_type = body, status, content_type
-        self.delay, self.redirect = delay, redirect
+        self.delay, self.redirect, self.etag = delay, redirect, etag
+        self.requests: list[dict] = []   # the headers of each request served
 
 
 def _handler(routes: dict[str, Route]):
@@ -20,15 +21,22 @@ def _handler(routes: dict[str, Route]):
             if self.path == "/robots.txt" and "/robots.txt" not in routes:
                 return self._send(Route(b"User-agent: *\nAllow: /\n", content_type="text/plain"))
             route = routes.get(self.path)
-            self._send(route or Route(b"not found", status=404, content_type="text/plain"))
+            if route is None:
+                return self._send(Route(b"not found", status=404, content_type="text/plain"))
+            route.requests.append(dict(self.headers))
+            if route.etag and self.headers.get("If-None-Match") == route.etag:
+                return self._send(Route(status=304), etag=route.etag)
+            self._send(route, etag=route.etag)
 
-        def _send(self, route: Route):
+        def _send(self, route: Route, etag: str | None = None):
             if route.delay:
                 time.sleep(route.delay)
             try:
                 self.send_response(route.status)
                 if route.redirect:
                     self.send_header("Location", route.redirect)
+                if etag:
+                    self.send_header("ETag", etag)
                 self.send_header("Content-Type", route.content_type)
                 self.send_header("Content-Length", str(len(route.body)))
                 self.end_headers()

@@ -122,3 +122,25 @@ def test_robots_txt_is_obeyed(tmp_path):
         items, _ = run_crawl(tmp_path, [{"id": "s", "name": "S", "kind": "feed", "url": f"{base}/feed.xml"}])
     fetched = [item["fetched_url"] for item in items if item["type"] == "article"]
     assert fetched == [f"{base}/public/b.html"]
+
+
+def test_conditional_get_and_unchanged_bodies_skip_the_feed(tmp_path):
+    page = fundus_pages()[0]
+    routes = {"/a.html": Route(page["html_bytes"])}
+    with serve(routes) as base:
+        routes["/etag.xml"] = Route(rss(base, ["/a.html"]), etag='"v1"')
+        routes["/plain.xml"] = Route(rss(base, ["/a.html"]))
+        sources = [{"id": "etag", "name": "E", "kind": "feed", "url": f"{base}/etag.xml"},
+                   {"id": "plain", "name": "P", "kind": "feed", "url": f"{base}/plain.xml"}]
+        first, _ = run_crawl(tmp_path, sources)
+        polled = {i["source_id"]: i for i in first if i["type"] == "source"}
+        assert polled["etag"]["etag"] == '"v1"' and not polled["etag"]["unchanged"]
+        # Next poll: validators from the last one. The ETag feed answers 304; the other sends the
+        # same body again, which its hash recognises. Neither feed's entries are fetched again.
+        again = [{**s, "etag": polled[s["id"]]["etag"], "body_hash": polled[s["id"]]["body_hash"]} for s in sources]
+        second, _ = run_crawl(tmp_path, again)
+    polled_again = {i["source_id"]: i for i in second if i["type"] == "source"}
+    assert polled_again["etag"]["unchanged"] and polled_again["plain"]["unchanged"]
+    assert routes["/etag.xml"].requests[-1].get("If-None-Match") == '"v1"'
+    assert not [i for i in second if i["type"] == "article"]
+    assert len(routes["/a.html"].requests) == 1  # fetched once, in the first crawl only

@@ -12,7 +12,7 @@ from store.annotations import save_analysis
 from store.articles import known_urls, raw_html, save_article, sources_of
 from store.queries import flagged_stories, search_articles
 from store.runs import RunInProgress, finish_run, start_run
-from store.sources import record_failure, record_success, source_status, sync_sources
+from store.sources import poll_state, record_failure, record_success, set_enabled, source_status, sync_sources
 
 TEXT = "Workers at the factory reported fainting and miscarriages during twelve-hour shifts."
 
@@ -38,8 +38,9 @@ def test_schema_has_every_table_and_wal(tmp_path):
         assert db[table].exists(), table
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     # Reopening applies no migration twice.
+    applied = db.execute("select count(*) from _sqlite_migrations").fetchone()[0]
     again = open_db(tmp_path / "x.db")
-    assert again.execute("select count(*) from _sqlite_migrations").fetchone()[0] == 1
+    assert again.execute("select count(*) from _sqlite_migrations").fetchone()[0] == applied
 
 
 def test_same_article_twice_adds_nothing(db):
@@ -93,14 +94,23 @@ def test_analysis_is_idempotent_and_flags_keep_decisions(db):
     assert db["flags"].count == 0
 
 
-def test_source_health(db):
-    record_failure(db, "wire", "HTTP 500")
-    record_failure(db, "wire", "timed out")
+def test_source_health_and_validators(db):
+    record_failure(db, "wire", "HTTP 500", "temporary", "backoff", 1.0, "2030-01-01T00:00:00Z")
+    record_failure(db, "wire", "timed out", "temporary", "backoff", 2.0, "2030-01-01T02:00:00Z")
     status = {row["id"]: row for row in source_status(db)}
     assert status["wire"]["consecutive_failures"] == 2 and status["wire"]["last_error"] == "timed out"
-    record_success(db, "wire", 12)
+    assert status["wire"]["state"] == "backoff" and status["wire"]["last_failure_kind"] == "temporary"
+    record_success(db, "wire", 12, etag='"abc"', last_modified="Mon, 20 Nov 2017 08:30:00 GMT", body_hash="h1")
+    record_success(db, "wire", 0)  # a 304: validators kept
     status = {row["id"]: row for row in source_status(db)}
     assert status["wire"]["consecutive_failures"] == 0 and status["wire"]["items_total"] == 12
+    assert status["wire"]["state"] == "active" and status["wire"]["failure_score"] == 0
+    assert poll_state(db)["wire"]["etag"] == '"abc"' and poll_state(db)["wire"]["body_hash"] == "h1"
+    assert set_enabled(db, "wire", False) and source_status(db)[1]["state"] == "disabled"
+    record_success(db, "wire", 1)  # a success does not re-enable what a person disabled
+    assert poll_state(db)["wire"]["state"] == "disabled"
+    assert set_enabled(db, "wire", True) and poll_state(db)["wire"]["state"] == "active"
+    assert not set_enabled(db, "nope", True)
 
 
 def test_second_live_run_is_refused_and_dead_run_is_abandoned(tmp_path):
@@ -116,3 +126,27 @@ def test_second_live_run_is_refused_and_dead_run_is_abandoned(tmp_path):
         start_run(db, "daily")
     finish_run(db, run_id, {"new": 3})
     assert json.loads(db["runs"].get(run_id)["counts"]) == {"new": 3}
+
+
+def test_existing_database_upgrades_to_stories(tmp_path):
+    """A database from before stories: every article becomes its own story; FTS and inserts still work."""
+    import sqlite_utils
+
+    from store.migrations import migrations
+    from store.stories import story_of, story_sources
+
+    old = sqlite_utils.Database(tmp_path / "old.db")
+    migrations.apply(old, stop_before="m003_stories")
+    old["sources"].insert({"id": "wire", "name": "Wire", "kind": "feed", "url": "https://wire.example/rss"})
+    for n in (1, 2):
+        old["articles"].insert({"url": f"https://wire.example/{n}", "text": f"{TEXT} ({n})", "title": "Old",
+                                "source_id": "wire", "content_hash": content_hash(f"{TEXT} ({n})")})
+        old["article_urls"].insert({"url": f"https://wire.example/{n}", "article_id": n, "source_id": "wire"})
+    old.conn.close()
+    db = open_db(tmp_path / "old.db")
+    assert [(r["id"], r["story_id"]) for r in db["articles"].rows] == [(1, 1), (2, 2)]
+    assert [s["url"] for s in story_sources(db, 2)] == ["https://wire.example/2"]
+    new = save_article(db, article(text="A short brief, too short to compare with anything."))
+    assert new.outcome == "new" and new.story_id == new.article_id == story_of(db, new.article_id) == 3
+    assert [r["title"] for r in search_articles(db, "brief")] == ["Factory workers faint"]
+    assert db["story_bands"].count == 0  # short texts are not indexed

@@ -1,0 +1,91 @@
+"""Stories: one wire story and its syndicated near-copies, whichever outlets carried them.
+
+An article's story is `articles.story_id` (migration m003_stories). `save_article` puts each new
+article in the story of its most similar stored near-duplicate (spiders/near_duplicates.py:
+MinHash/LSH candidates from `story_bands`, confirmed by an exact shingle comparison), else in a
+story of its own.
+"""
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from spiders.near_duplicates import Sketch, similarity, same_story, shingles
+
+# Most articles of a big story match every band: comparing with the best few is enough.
+MAX_CANDIDATES = 20
+
+
+def find_story(db: Database, sketch: Sketch) -> int | None:
+    """The story of the stored article most similar to `sketch` (confirmed exactly), or None."""
+    keys = sketch.band_keys
+    marks = ",".join("?" * len(keys))
+    candidates = db.execute(
+        f"""select a.id, a.story_id, a.text from
+              (select article_id, count(*) as hits from story_bands where band_key in ({marks})
+               group by article_id order by hits desc, article_id limit ?) as c
+            join articles a on a.id = c.article_id
+            order by c.hits desc, a.id""",
+        [*keys, MAX_CANDIDATES],
+    ).fetchall()
+    best: tuple[float, int] | None = None
+    for article_id, story_id, text in candidates:
+        theirs = shingles(text or "")
+        if not same_story(sketch.shingles, theirs):
+            continue
+        jaccard, _ = similarity(sketch.shingles, theirs)
+        if best is None or jaccard > best[0]:
+            best = (jaccard, story_id if story_id is not None else article_id)
+    return best[1] if best else None
+
+
+def index_article(db: Database, article_id: int, sketch: Sketch) -> None:
+    """Add an article's band keys to the LSH index (rerunning adds nothing)."""
+    db.conn.executemany(
+        "insert or ignore into story_bands (band_key, article_id) values (?, ?)",
+        [(key, article_id) for key in sketch.band_keys],
+    )
+
+
+def story_of(db: Database, article_id: int) -> int | None:
+    """The story an article belongs to, or None for an unknown article."""
+    row = db.execute("select story_id from articles where id = ?", [article_id]).fetchone()
+    return row[0] if row else None
+
+
+def story_sources(db: Database, story_id: int) -> list[dict]:
+    """Every URL under which the story was seen: its article, source and dates.
+
+    Earliest first: by the article's publication date (else its fetch date), then the order
+    in which articles and URLs were stored.
+    """
+    return list(db.query(
+        """select a.id as article_id, u.url, u.source_id, s.name as source_name, a.title,
+                  a.published, u.first_seen, u.url = a.url as canonical
+           from articles a
+           join article_urls u on u.article_id = a.id
+           left join sources s on s.id = u.source_id
+           where a.story_id = ?
+           order by coalesce(a.published, a.fetched), a.id, u.first_seen, u.url""",
+        [story_id],
+    ))
+
+
+def story_queue(db: Database, limit: int = 1000) -> list[dict]:
+    """One row per story (the `story_queue` view), best-scored first, then newest.
+
+    The representative article is the story's best-scored one (analyses.score), then its
+    earliest published; `articles` and `sources` count what carried the story.
+    """
+    return list(db.query(
+        "select * from story_queue order by score is null, score desc, published desc, story_id limit ?",
+        [limit],
+    ))
+
+
+def prune_index(db: Database, before_article_id: int) -> int:
+    """Forget the band keys of articles older than `before_article_id`; returns rows deleted.
+
+    Syndicated copies appear within days: a bounded index keeps lookups and the file small
+    (32 rows per clustered article). Their stories are kept; only new matches to them stop.
+    """
+    return db.execute("delete from story_bands where article_id < ?", [before_article_id]).rowcount
