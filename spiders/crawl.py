@@ -11,7 +11,7 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
-from spiders.feed_articles import FeedArticlesSpider
+from spiders.news_spider import NewsSpider
 
 
 def crawl(sources_file: Path, out_path: Path, known_urls_file: Path | None = None,
@@ -22,7 +22,7 @@ def crawl(sources_file: Path, out_path: Path, known_urls_file: Path | None = Non
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
     process = CrawlerProcess(settings)
-    process.crawl(FeedArticlesSpider, sources_file=str(sources_file),
+    process.crawl(NewsSpider, sources_file=str(sources_file),
                   known_urls_file=str(known_urls_file) if known_urls_file else None)
     process.start()
 

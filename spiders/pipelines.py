@@ -25,7 +25,7 @@ def extract_page(page: dict) -> dict:
     article["published"] = article["published"] or page.get("feed_date")
     article["language"] = article["language"] or page.get("language", "")
     # The raw page travels compressed: the store keeps it for re-extraction without refetching.
-    raw = base64.b64encode(zlib.compress(page["html"].encode("utf-8"), 6)).decode("ascii")
+    raw = base64.b64encode(zlib.compress(page["html"].encode("utf-8"), 3)).decode("ascii")
     return article_item(page["source_id"], page["fetched_url"], page.get("guid", ""), article, raw,
                         page["fetched"])
 

@@ -2,7 +2,7 @@
 import os
 
 BOT_NAME = "rightsradar"
-SPIDER_MODULES = ["spiders.feed_articles"]
+SPIDER_MODULES = ["spiders.news_spider"]
 NEWSPIDER_MODULE = "spiders"
 
 CONTACT = os.environ.get("RIGHTSRADAR_CONTACT", "https://github.com/rightsradar/rightsradar")

@@ -144,3 +144,45 @@ def test_conditional_get_and_unchanged_bodies_skip_the_feed(tmp_path):
     assert routes["/etag.xml"].requests[-1].get("If-None-Match") == '"v1"'
     assert not [i for i in second if i["type"] == "article"]
     assert len(routes["/a.html"].requests) == 1  # fetched once, in the first crawl only
+
+
+NEWS_SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+  <url><loc>{base}/news/fresh.html</loc><news:news><news:publication><news:name>T</news:name>
+    <news:language>en</news:language></news:publication>
+    <news:publication_date>{today}</news:publication_date><news:title>Fresh</news:title></news:news></url>
+  <url><loc>{base}/news/old.html</loc><news:news><news:publication><news:name>T</news:name>
+    <news:language>en</news:language></news:publication>
+    <news:publication_date>2017-11-20T08:30:00+00:00</news:publication_date><news:title>Old</news:title>
+    </news:news></url>
+</urlset>"""
+
+
+def test_news_sitemap_index_and_site_spider(tmp_path):
+    from datetime import datetime, timezone
+
+    pages = fundus_pages()[:3]
+    today = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    routes = {"/news/fresh.html": Route(pages[0]["html_bytes"]), "/news/old.html": Route(pages[1]["html_bytes"]),
+              "/stories/2026/a-story.html": Route(pages[2]["html_bytes"]),
+              "/about.html": Route(pages[1]["html_bytes"])}
+    with serve(routes) as base:
+        routes["/news-sitemap.xml"] = Route(NEWS_SITEMAP.format(base=base, today=today).encode(),
+                                            content_type="application/xml")
+        routes["/sitemap-index.xml"] = Route(
+            f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<sitemap><loc>{base}/news-sitemap.xml</loc></sitemap></sitemapindex>".encode(),
+            content_type="application/xml")
+        routes["/latest"] = Route(f'<html><body><a href="/stories/2026/a-story.html">A story</a>'
+                                  f'<a href="/about.html">About us</a></body></html>'.encode())
+        sources = [
+            {"id": "index", "name": "I", "kind": "sitemap", "url": f"{base}/sitemap-index.xml"},
+            {"id": "site", "name": "S", "kind": "site", "url": f"{base}/latest",
+             "start_urls": [f"{base}/latest"], "article_pattern": r"/stories/\d{4}/"},
+        ]
+        items, _ = run_crawl(tmp_path, sources)
+    fetched = {(i["source_id"], i["fetched_url"].split("/", 3)[3]) for i in items if i["type"] == "article"}
+    # Only the recent sitemap entry (older ones are past news), and only links matching the pattern.
+    assert fetched == {("index", "news/fresh.html"), ("site", "stories/2026/a-story.html")}
+    assert not routes["/news/old.html"].requests and not routes["/about.html"].requests
