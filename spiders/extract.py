@@ -58,8 +58,19 @@ class ExtractedArticle:
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
     """Bytes to text the way browsers do: BOM, HTTP charset, <meta charset>, then detection."""
-    _, text = html_to_unicode(content_type, body)
-    return text
+    return decode_html_checked(body, content_type)[0]
+
+
+def decode_html_checked(body: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """Like decode_html, and a warning when the HTTP header declared a charset the bytes are not in
+    (a latin-1 page served as UTF-8 would otherwise be stored full of replacement characters)."""
+    encoding, text = html_to_unicode(content_type, body)
+    if "\ufffd" not in text or not content_type or "charset" not in content_type.lower():
+        return text, ""
+    fallback_encoding, fallback = html_to_unicode(None, body)   # <meta charset>, BOM, then detection
+    if fallback.count("\ufffd") < text.count("\ufffd"):
+        return fallback, f"declared charset {encoding} is wrong; decoded as {fallback_encoding}"
+    return text, ""
 
 
 def parse_html(html: str):

@@ -23,6 +23,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
 from spiders.dedup import canonical_url
+from spiders.extract import decode_html_checked
 from spiders.feeds import FeedEntry, FeedError, parse_feed
 from spiders.sitemaps import SitemapError, parse_sitemap
 from spiders.items import failure_item, page_item, source_item
@@ -133,8 +134,11 @@ class NewsSpider(scrapy.Spider):
             self.logger.warning("source %s: %s: %s", source["id"], response.url, problem)
             yield failure_item(source["id"], response.url, problem)
             return
+        html, charset_warning = decode_html_checked(response.body, _header(response, "Content-Type"))
+        if charset_warning:
+            self.logger.warning("source %s: %s: %s", source["id"], response.url, charset_warning)
         # Extraction happens in spiders.pipelines.ExtractionPipeline, in worker processes.
-        yield page_item(source, response.url, guid, feed_date, response.text,
+        yield page_item(source, response.url, guid, feed_date, html,
                         datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
     def feed_failed(self, failure):

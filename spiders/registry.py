@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -38,5 +39,11 @@ def load_sources(path: Path, base_url: str | None = None) -> list[dict]:
         source = {"language": "", "country": "", **entry}
         if base_url:
             source["url"] = source["url"].replace("{{BASE}}", base_url)
+            source["start_urls"] = [u.replace("{{BASE}}", base_url) for u in source.get("start_urls", [])]
+        for url in [source["url"], *source.get("start_urls", [])]:
+            if "{{BASE}}" not in url and urlsplit(url).scheme not in ("http", "https"):
+                raise RegistryError(f"{where} ({entry['id']}): only http(s) URLs are fetched, not {url!r}")
+        if source["kind"] == "site" and not source.get("article_pattern"):
+            raise RegistryError(f"{where} ({entry['id']}): a site source needs an article_pattern")
         sources.append(source)
     return sources

@@ -9,10 +9,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class Route:
     def __init__(self, body: bytes = b"", status: int = 200, content_type: str = "text/html; charset=utf-8",
-                 delay: float = 0.0, redirect: str | None = None, etag: str | None = None):
+                 delay: float = 0.0, redirect: str | None = None, etag: str | None = None, fail_first: int = 0):
         self.body, self.status, self.content_type = body, status, content_type
         self.delay, self.redirect, self.etag = delay, redirect, etag
+        self.fail_first = fail_first     # answer 503 to this many requests first
         self.requests: list[dict] = []   # the headers of each request served
+        self.times: list[float] = []     # when each request arrived (time.monotonic)
 
 
 def _handler(routes: dict[str, Route]):
@@ -24,6 +26,9 @@ def _handler(routes: dict[str, Route]):
             if route is None:
                 return self._send(Route(b"not found", status=404, content_type="text/plain"))
             route.requests.append(dict(self.headers))
+            route.times.append(time.monotonic())
+            if len(route.requests) <= route.fail_first:
+                return self._send(Route(b"busy", status=503, content_type="text/plain"))
             if route.etag and self.headers.get("If-None-Match") == route.etag:
                 return self._send(Route(status=304), etag=route.etag)
             self._send(route, etag=route.etag)

@@ -12,10 +12,11 @@ from tests.conftest import fundus_pages, shared_data
 from tests.servers import Route, rss, serve
 
 FAST = {"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_TIMEOUT": "3", "RETRY_TIMES": "1", "LOG_LEVEL": "WARNING",
+        "RETRY_BACKOFF_BASE": "0.2",
         "DOWNLOAD_MAXSIZE": str(2 * 1024 * 1024)}
 
 
-def run_crawl(tmp_path, sources, known=()):
+def run_crawl(tmp_path, sources, known=(), settings=None):
     sources_file = tmp_path / "sources.json"
     sources_file.write_text(json.dumps(sources))
     known_file = tmp_path / "known.txt"
@@ -23,7 +24,7 @@ def run_crawl(tmp_path, sources, known=()):
     out = tmp_path / "items.jsonl"
     command = [sys.executable, "-m", "spiders.crawl", "--sources", str(sources_file), "--known", str(known_file),
                "--out", str(out)]
-    for name, value in FAST.items():
+    for name, value in {**FAST, **(settings or {})}.items():
         command += ["--set", f"{name}={value}"]
     run = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
@@ -50,6 +51,11 @@ def faulty_site():
                 ("<html><head><meta charset='iso-8859-1'></head><body><article><p>"
                  + "Trabalhadores denunciaram condições análogas à escravidão na colheita de cana. " * 3
                  + "</p></article></body></html>").encode("iso-8859-1"), content_type="text/html"),
+            # Served as UTF-8 but written in latin-1: the header lies, the <meta> tells the truth.
+            "/news/wrong-charset.html": Route(
+                ("<html><head><meta charset='iso-8859-1'></head><body><article><p>"
+                 + "Les ouvrières dénoncent des cadences épuisantes et des salaires impayés à l'usine. " * 3
+                 + "</p></article></body></html>").encode("iso-8859-1"), content_type="text/html; charset=utf-8"),
         }
         routes.update(faults)
         routes["/feed.xml"] = Route(rss(base, good + list(faults)), content_type="application/rss+xml")
@@ -76,13 +82,15 @@ def test_crawl_survives_every_fault_and_stores_the_rest(tmp_path, faulty_site):
         by_type.setdefault(item["type"], []).append(item)
 
     sources = {item["source_id"]: item for item in by_type["source"]}
-    assert sources["good"]["ok"] and sources["good"]["entries"] == 11
+    assert sources["good"]["ok"] and sources["good"]["entries"] == 12
     assert not sources["broken"]["ok"] and "not well-formed" in sources["broken"]["error"]
     assert sources["missing"]["error"] == "HTTP 404"
     assert not sources["refused"]["ok"] and sources["refused"]["error"] == "connection refused"
 
     articles = {item["fetched_url"].rsplit("/", 1)[1]: item for item in by_type["article"]}
-    assert set(articles) == {"0.html", "1.html", "2.html", "3.html", "latin1.html"}
+    assert set(articles) == {"0.html", "1.html", "2.html", "3.html", "latin1.html", "wrong-charset.html"}
+    assert "ouvrières dénoncent" in articles["wrong-charset.html"]["text"]
+    assert "wrong-charset.html: declared charset" in log
     for i, page in enumerate(pages):
         assert articles[f"{i}.html"]["title"] == page["title"]
     assert "escravidão" in articles["latin1.html"]["text"]
@@ -102,7 +110,7 @@ def test_crawl_survives_every_fault_and_stores_the_rest(tmp_path, faulty_site):
     db = open_db(db_path)
     sync_sources(db, sources_for(base))
     new_ids, counts = store_items(db_path, tmp_path / "items.jsonl")
-    assert len(new_ids) == 5 and counts["good"]["new"] == 5 and counts["good"]["failed"] == 6
+    assert len(new_ids) == 6 and counts["good"]["new"] == 6 and counts["good"]["failed"] == 6
     health = {row["id"]: row for row in source_status(db)}
     assert health["missing"]["consecutive_failures"] == 1 and health["missing"]["last_error"] == "HTTP 404"
 
@@ -110,7 +118,7 @@ def test_crawl_survives_every_fault_and_stores_the_rest(tmp_path, faulty_site):
     again, _ = run_crawl(tmp_path, sources_for(base), known=stored)
     assert not [item for item in again if item["type"] == "article"]
     store_items(db_path, tmp_path / "items.jsonl")
-    assert db["articles"].count == 5
+    assert db["articles"].count == 6
 
 
 def test_robots_txt_is_obeyed(tmp_path):
@@ -186,3 +194,17 @@ def test_news_sitemap_index_and_site_spider(tmp_path):
     # Only the recent sitemap entry (older ones are past news), and only links matching the pattern.
     assert fetched == {("index", "news/fresh.html"), ("site", "stories/2026/a-story.html")}
     assert not routes["/news/old.html"].requests and not routes["/about.html"].requests
+
+
+def test_retries_back_off(tmp_path):
+    page = fundus_pages()[0]
+    routes = {"/flaky.html": Route(page["html_bytes"], fail_first=2)}
+    with serve(routes) as base:
+        routes["/feed.xml"] = Route(rss(base, ["/flaky.html"]))
+        FAST_BACKOFF = {"RETRY_TIMES": "2", "RETRY_BACKOFF_BASE": "0.5"}
+        sources = [{"id": "s", "name": "S", "kind": "feed", "url": f"{base}/feed.xml"}]
+        items, _ = run_crawl(tmp_path, sources, settings=FAST_BACKOFF)
+    assert [i["type"] for i in items if i["type"] != "source"] == ["article"]
+    first, second, third = routes["/flaky.html"].times
+    # 0.5 s before the first retry, 1 s before the second (lower bounds: the machine may be slower).
+    assert second - first >= 0.45 and third - second >= 0.95

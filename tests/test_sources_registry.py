@@ -141,3 +141,23 @@ def test_extraction_overrides_use_known_keys_and_compile(sources):
             except etree.XPathSyntaxError as exc:
                 pytest.fail(f"{source['id']}: {key} {xpath!r} does not compile: {exc}")
 
+
+
+def test_registry_errors_name_the_entry(tmp_path):
+    import pytest as _pytest
+    from spiders.registry import RegistryError, load_sources as _load
+
+    bad = tmp_path / "s.yaml"
+    bad.write_text("sources:\n  - {id: a, name: A, kind: feed, url: 'file:///etc/passwd'}\n")
+    with _pytest.raises(RegistryError, match=r"source #1 \(a\): only http\(s\)"):
+        _load(bad)
+    bad.write_text("sources:\n  - {id: a, name: A, kind: feed, url: 'https://x.example/'}\n"
+                   "  - {id: a, name: B, kind: feed, url: 'https://y.example/'}\n")
+    with _pytest.raises(RegistryError, match="source #2: duplicate id 'a'"):
+        _load(bad)
+    bad.write_text("sources: [{id: a, name: A, kind: site, url: 'https://x.example/'}]\n")
+    with _pytest.raises(RegistryError, match="needs an article_pattern"):
+        _load(bad)
+    bad.write_text("not: [a list]\n")
+    with _pytest.raises(RegistryError, match="top-level 'sources:' list"):
+        _load(bad)
