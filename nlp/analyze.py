@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .extensions import link_key
+from .prefilter import FieldLayout, Prefilter
 from .scoring import DEFAULT_THRESHOLD, ROLE_WEIGHT, score_story
 from .story import story_type
 
@@ -24,8 +25,20 @@ FIELDS = ("title", "text")
 
 
 def analyze_records(nlp: Language, records: Iterable[dict], *, batch_size: int = 32,
-                    threshold: float = DEFAULT_THRESHOLD, n_process: int = 1) -> Iterator[dict]:
-    """Annotate records lazily, in input order (title and text of each record go through ``nlp.pipe``)."""
+                    threshold: float = DEFAULT_THRESHOLD, n_process: int = 1, prefilter: bool = True,
+                    context: int = 1) -> Iterator[dict]:
+    """Annotate records lazily, in input order (title and text of each record go through ``nlp.pipe``).
+
+    With ``prefilter`` (the default) a cheap pass with no statistical model picks the sentences worth
+    reading (firm and issue candidates, ``context`` sentences around each issue candidate, the title: see
+    :mod:`nlp.prefilter`) and only those go through the model; offsets stay relative to the original field
+    and sentence numbers count the field's sentences. ``prefilter=False`` reads every sentence.
+    """
+    if prefilter:
+        yield from _analyze_prefiltered(nlp, records, batch_size=batch_size, threshold=threshold,
+                                        n_process=n_process, context=context)
+        return
+
     def stream():
         for record in records:
             for fld in FIELDS:
@@ -39,6 +52,25 @@ def analyze_records(nlp: Language, records: Iterable[dict], *, batch_size: int =
             pending = {}
 
 
+def _analyze_prefiltered(nlp: Language, records: Iterable[dict], *, batch_size: int, threshold: float,
+                         n_process: int, context: int) -> Iterator[dict]:
+    pre = Prefilter(nlp, context=context)
+
+    def stream():
+        for record in records:
+            for fld, (model_text, layout) in zip(FIELDS, pre.plan(record, FIELDS)):
+                yield model_text, (record, fld, layout)
+
+    pending: dict[str, Doc] = {}
+    layouts: dict[str, FieldLayout] = {}
+    for doc, (record, fld, layout) in nlp.pipe(stream(), as_tuples=True, batch_size=batch_size,
+                                              n_process=n_process):
+        pending[fld], layouts[fld] = doc, layout
+        if fld == FIELDS[-1]:
+            yield annotate(record, pending["title"], pending["text"], threshold=threshold, layouts=layouts)
+            pending, layouts = {}, {}
+
+
 def _sent_index(doc: Doc) -> list[int]:
     if not doc.has_annotation("SENT_START"):
         return [0] * len(doc)
@@ -49,36 +81,57 @@ def _sent_index(doc: Doc) -> list[int]:
     return index
 
 
-def annotate(record: dict, title: Doc, text: Doc, *, threshold: float = DEFAULT_THRESHOLD) -> dict:
-    """Build one output record from the processed title and text docs."""
+def _positions(doc: Doc, layout: FieldLayout | None):
+    """(start offset, end offset, sentence number) functions for the field ``doc`` was made from:
+    ``doc``'s own offsets and parsed sentences, or those of the original field through ``layout``."""
+    if layout is None:
+        tok_sent = _sent_index(doc)
+        return int, int, (lambda field_start, token: tok_sent[token])
+
+    def end_of(char: int) -> int:
+        return layout.to_field(char - 1) + 1 if char > 0 else 0
+
+    return layout.to_field, end_of, (lambda field_start, token: layout.sent_at(field_start))
+
+
+def annotate(record: dict, title: Doc, text: Doc, *, threshold: float = DEFAULT_THRESHOLD,
+             layouts: dict[str, FieldLayout] | None = None) -> dict:
+    """Build one output record from the processed title and text docs.
+
+    ``layouts`` (prefilter path): per field, how the processed doc's characters map back to the field text,
+    its sentence numbering and its cheap-pass places."""
     companies, issues, negated, places = [], [], [], []
     seen_issue: set[tuple] = set()
     seen_place: set[str] = set()
     counts = {}
     has_company = False
     for fld, doc in (("title", title), ("text", text)):
-        sent_of = _sent_index(doc)
+        layout = (layouts or {}).get(fld)
+        start_of, end_of, sent_of = _positions(doc, layout)
         links = doc._.rr_links or {}
         for span in doc.spans.get("companies", []):
             info = links.get(link_key(span.start, span.end, span.kb_id_))
             if info is None:
                 continue
+            start = start_of(span.start_char)
             companies.append({
                 "id": info["id"], "name": info["name"], "mention": span.text, "field": fld,
-                "start": span.start_char, "end": span.end_char, "confidence": info["confidence"],
-                "reason": info["reason"], "role": info["role"], "sent": sent_of[span.start],
+                "start": start, "end": end_of(span.end_char), "confidence": info["confidence"],
+                "reason": info["reason"], "role": info["role"], "sent": sent_of(start, span.start),
             })
         for r in doc._.rr_issues or []:
             item = {"tag": r["tag"], "tag_id": r["tag_id"], "family": r["family"], "evidence": r["evidence"],
                     "field": fld, "negated": r["negated"], "polarity": r["polarity"], "denied": r["denied"],
-                    "severity": r["severity"], "mention": r["text"], "start": r["start"], "end": r["end"],
-                    "sent": sent_of[r["token_start"]]}
+                    "severity": r["severity"], "mention": r["text"], "start": start_of(r["start"]),
+                    "end": end_of(r["end"])}
+            item["sent"] = sent_of(item["start"], r["token_start"])
             key = (r["tag_id"], fld, item["sent"], r["negated"])
             if key in seen_issue:
                 continue
             seen_issue.add(key)
             (negated if r["negated"] else issues).append(item)
-        for p in doc._.rr_places or []:
+        doc_places = doc._.rr_places or []
+        for p in (doc_places if layout is None else layout.merge_places(doc_places)):
             if p["country"] not in seen_place:
                 seen_place.add(p["country"])
                 places.append({"country": p["country"], "region": p["region"], "mention": p["mention"]})

