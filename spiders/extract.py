@@ -198,11 +198,6 @@ def _drop_leading_title(text: str, title: str) -> str:
     return text
 
 
-def _split_authors(author: str | None) -> list[str]:
-    """Kept for callers of the old helper: a byline string to clean names."""
-    return clean_authors([author] if author else [], [])
-
-
 def _detect_language(text: str) -> str:
     language, _ = py3langid.classify(text[:2000])
     return language
