@@ -10,12 +10,12 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from spiders.source_health import after_failure, due, failure_kind
 from store import open_db
 from store.annotations import save_analysis
 from store.articles import articles_for_analysis, known_urls, save_article
 from store.companies import sync_companies
 from store.pages import iter_raw_pages, update_extraction
-from spiders.source_health import after_failure, due, failure_kind
 from store.sources import poll_state, record_failure, record_success, sync_sources
 
 
@@ -37,7 +37,7 @@ def sources_due(db_path: Path, sources: list[dict]) -> tuple[list[dict], dict[st
             ready.append({**source, "etag": state.get("etag") or "", "body_hash": state.get("body_hash") or "",
                           "last_modified": state.get("last_modified") or ""})
         elif state.get("state") == "disabled":
-            waiting[source["id"]] = "disabled after repeated failures (rightsradar sources enable ID)"
+            waiting[source["id"]] = "disabled (after repeated failures or by hand: rightsradar sources enable ID)"
         else:
             waiting[source["id"]] = f"backing off until {state['backoff_until']}"
     return ready, waiting
