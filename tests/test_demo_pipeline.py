@@ -146,3 +146,6 @@ def test_second_run_with_bad_input_goes_on_adds_nothing_and_loses_nothing(demo_r
     assert "! feed: connection refused" in summary
     bad_line = len((PROJECT_DIR / "companies.csv").read_text("utf-8").splitlines()) + 1
     assert f"! companies.csv line {bad_line}: " in summary
+    # The feed that was missing last run (a hard failure) is left alone while it backs off.
+    assert second["sources"]["dead-feed"]["skipped"].startswith("backing off until")
+    assert "dead-feed                    skipped: backing off until" in summary
