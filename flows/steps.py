@@ -105,7 +105,7 @@ def store_items(db_path: Path, items_file: Path) -> tuple[list[int], dict]:
 
 
 def _record_source_failure(db, source_id: str, error: str) -> None:
-    state = poll_state(db).get(source_id, {})
+    state = poll_state(db, source_id).get(source_id, {})
     kind = failure_kind(error)
     health = after_failure(state.get("failure_score") or 0.0, (state.get("consecutive_failures") or 0) + 1, kind)
     record_failure(db, source_id, error, kind, health.state, health.failure_score, health.backoff_until)

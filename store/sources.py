@@ -15,11 +15,13 @@ def sync_sources(db: Database, sources: list[dict]) -> None:
             db["sources"].upsert({k: source.get(k, "") for k in REGISTRY_FIELDS}, pk="id")
 
 
-def poll_state(db: Database) -> dict[str, dict]:
-    """Per source: what the next poll needs (validators for a conditional GET) and its health."""
+def poll_state(db: Database, source_id: str | None = None) -> dict[str, dict]:
+    """Per source (or just `source_id`): what the next poll needs (validators for a conditional
+    GET) and its health."""
+    where, params = ("where id = ?", [source_id]) if source_id else ("", [])
     return {row["id"]: row for row in db.query(
         "select id, etag, last_modified, body_hash, state, backoff_until, failure_score, "
-        "consecutive_failures from sources")}
+        f"consecutive_failures from sources {where}", params)}
 
 
 def record_success(db: Database, source_id: str, items: int, etag: str = "", last_modified: str = "",

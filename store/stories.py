@@ -80,12 +80,3 @@ def story_queue(db: Database, limit: int = 1000) -> list[dict]:
         "select * from story_queue order by score is null, score desc, published desc, story_id limit ?",
         [limit],
     ))
-
-
-def prune_index(db: Database, before_article_id: int) -> int:
-    """Forget the band keys of articles older than `before_article_id`; returns rows deleted.
-
-    Syndicated copies appear within days: a bounded index keeps lookups and the file small
-    (32 rows per clustered article). Their stories are kept; only new matches to them stop.
-    """
-    return db.execute("delete from story_bands where article_id < ?", [before_article_id]).rowcount
