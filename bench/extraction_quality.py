@@ -15,6 +15,7 @@ import re
 import statistics
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,15 +98,16 @@ def _timed(fn, repeat: int):
     return result, best
 
 
-def score_ours(pages: list[dict], repeat: int = 1, overrides: dict | None = None) -> Score:
+def score_ours(pages: list[dict], repeat: int = 1, overrides: dict | None = None, templates=None,
+               name: str = "rightsradar") -> Score:
     from spiders.extract import ExtractionError, extract_article
 
-    score = Score("rightsradar")
+    score = Score(name)
     for page in pages:
         override = (overrides or {}).get(page["url"])
         try:
-            article, ms = _timed(lambda: extract_article(page["html_bytes"], page["url"], override=override),
-                                 repeat)
+            article, ms = _timed(lambda: extract_article(page["html_bytes"], page["url"], override=override,
+                                                         templates=templates), repeat)
         except ExtractionError:
             article, ms = None, 0.0
             score.failures += 1
@@ -124,6 +126,34 @@ def score_ours(pages: list[dict], repeat: int = 1, overrides: dict | None = None
                                "authors": authors_ok, "ms": ms,
                                "sources": getattr(article, "sources", {}) if article else {}})
     return score
+
+
+def score_transfer(pages: list[dict]) -> tuple[int, float, float, Counter]:
+    """Site templates on pages they were NOT learned from: for each publisher with several pages,
+    learn from its other pages, then read this one as a later page of the site is read between two
+    checks against trafilatura (the first-page check counted as done, so it does not hide a miss).
+    Returns (pages read by a template, their F1 that way, their F1 read in full, how pages were read)."""
+    from spiders.extract import extract_article
+    from spiders.site_templates import SiteTemplates
+
+    by_publisher: dict[str, list[dict]] = {}
+    for page in pages:
+        by_publisher.setdefault(page["publisher"], []).append(page)
+    templated, full, how = [], [], Counter()
+    for group in (g for g in by_publisher.values() if len(g) > 1):
+        for page in group:
+            templates = SiteTemplates()
+            for other in group:
+                if other is not page:
+                    extract_article(other["html_bytes"], other["url"], templates=templates)
+            for template in templates.all_templates():
+                template.uses = max(template.uses, 1)
+            article = extract_article(page["html_bytes"], page["url"], templates=templates)
+            how[article.sources["text"]] += 1
+            if article.sources["text"].startswith("template"):
+                templated.append(body_f1(article.text, expected_body(page)))
+                full.append(body_f1(extract_article(page["html_bytes"], page["url"]).text, expected_body(page)))
+    return len(templated), statistics.fmean(templated or [0]), statistics.fmean(full or [0]), how
 
 
 def score_trafilatura(pages: list[dict], repeat: int = 1) -> Score:
@@ -162,11 +192,24 @@ def main(argv=None) -> int:
     # Warm up imports and caches so the first page does not pay for them.
     score_ours(pages[:3]), score_trafilatura(pages[:3])
     ours, theirs = score_ours(pages, args.repeat), score_trafilatura(pages, args.repeat)
+    # As a crawl reads a site's later pages: templates learned on a first pass over the pages.
+    from spiders.site_templates import SiteTemplates
+
+    templates = SiteTemplates()
+    score_ours(pages, 1, templates=templates)
+    warm = score_ours(pages, args.repeat, templates=templates, name="rr, 2nd visit")
     print(HEADER)
     print(ours.row())
+    print(warm.row())
     print(theirs.row())
     print(f"(ms: fastest of {args.repeat} runs per page, one process; trafilatura's title/date/authors come "
           f"from trafilatura.extract_metadata, not timed; our extraction failures: {ours.failures})")
+    print(f"(2nd visit: each page again after a first pass taught the site templates, as a crawl reads "
+          f"a site's later pages; {templates.stats['hits']} template hits in both passes)")
+    count, templated_f1, full_f1, how = score_transfer(pages)
+    print(f"\nsite templates on pages they were not learned from (publishers with 2+ pages): {count} pages "
+          f"read by a template ({', '.join(f'{k}: {v}' for k, v in how.items())}): "
+          f"body F1 {templated_f1:.3f}, the same pages read in full {full_f1:.3f}")
     counts = {}
     for row in ours.per_page:
         for what, where in row["sources"].items():

@@ -3,11 +3,14 @@
 One lxml parse per page. Title, date and authors come from the page's structured data
 (Open Graph, JSON-LD, <meta>) when it has them, so trafilatura runs in its fast mode and
 without its own (slow) metadata pass; a per-source override from sources.yaml comes first
-of all. `.venv/bin/python bench/extraction_quality.py` measures quality and speed.
+of all. In a crawl, the site's learned template (site_templates.py) narrows the main text to
+the article container, or reads it by its block kinds, after the first page of each site.
+`.venv/bin/python bench/extraction_quality.py` measures quality and speed.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from urllib.parse import urlsplit
 
 import py3langid
 import trafilatura
@@ -19,6 +22,8 @@ from spiders.dates import to_utc_iso
 from spiders.dedup import canonical_url, content_hash
 from spiders.overrides import apply_override
 from spiders.page_metadata import clean_authors, clean_text, read_page_metadata, strip_site_suffix
+from spiders.site_templates import BLOCKS_AGREEMENT, SiteTemplates, Template, narrowed_document, shingle_f1
+from spiders.text_blocks import blocks_text
 
 # Fewer words than this is a navigation page, an error page or a paywall stub, not a story.
 MIN_WORDS = 15
@@ -26,6 +31,8 @@ MIN_WORDS = 15
 # shorter than this, or much shorter or longer than the page's own JSON-LD articleBody, ask again slowly.
 # Measured on the fundus pages: fast mode loses whole stories on a few short pages (bench/).
 FAST_MODE_MIN_WORDS = 400
+# How often a site's learned block kinds are checked against trafilatura (site_templates.py).
+BLOCKS_CHECK_EVERY = 20
 # Elements that never hold article text: removed once, before trafilatura copies the tree.
 NEVER_TEXT = ("script", "style", "noscript", "svg", "template", "iframe", "object", "embed", "canvas")
 _PARSER = lxml_html.HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True)
@@ -84,13 +91,16 @@ def parse_html(html: str):
     return tree
 
 
-def extract_article(html: str | bytes, url: str = "", override: dict | None = None) -> ExtractedArticle:
+def extract_article(html: str | bytes, url: str = "", override: dict | None = None,
+                    templates: SiteTemplates | None = None) -> ExtractedArticle:
     """Extract one article.
 
     `override` is a source's `extraction:` mapping from sources.yaml (title_xpath, body_xpath,
     date_xpath, author_xpath, drop_xpaths): used first, each field falling back to the generic
     path when its XPath finds nothing. Then structured data (Open Graph, JSON-LD, <meta>) for
     title, date and authors, and trafilatura for the main text; heuristics only for what is missing.
+    `templates`, kept across the pages of a crawl, narrows trafilatura to the site's article
+    container once one page of the site has taught it (spiders/site_templates.py).
     """
     if isinstance(html, bytes):
         html = decode_html(html)
@@ -106,7 +116,8 @@ def extract_article(html: str | bytes, url: str = "", override: dict | None = No
     if text:
         sources["text"] = "override"
     else:
-        text, sources["text"] = _main_text(tree, url, meta.body)
+        site = urlsplit(meta.canonical_url or url).hostname or ""
+        text, sources["text"] = _main_text(html, tree, url, meta.body, templates, site)
     if len(text.split()) < MIN_WORDS:
         raise ExtractionError(f"no main text found ({len(text.split())} words)")
 
@@ -142,7 +153,45 @@ def extract_article(html: str | bytes, url: str = "", override: dict | None = No
     )
 
 
-def _main_text(tree, url: str, declared_body: str) -> tuple[str, str]:
+def _main_text(html: str, tree, url: str, declared_body: str,
+               templates: SiteTemplates | None, site: str) -> tuple[str, str]:
+    if templates is not None and site:
+        found = templates.container(site, tree)
+        if found:
+            text, how = _template_text(*found, url)
+            if len(text.split()) >= MIN_WORDS:
+                return text, how
+            templates.drop(site, found[0])
+    text, how = _best_text(tree, url, declared_body)
+    if templates is not None and site and len(text.split()) >= MIN_WORDS and templates.worth_learning(site):
+        # trafilatura pruned `tree` in place: learn on a fresh parse, as later pages will arrive.
+        fresh = parse_html(html)
+        etree.strip_elements(fresh, *NEVER_TEXT, with_tail=False)
+        templates.learn(site, fresh, text, lambda element: _trafilatura_text(narrowed_document(element), url, True))
+    return text, how
+
+
+def _template_text(template: Template, container, url: str) -> tuple[str, str]:
+    """The site's learned block kinds when they apply, else trafilatura on the container alone.
+
+    The first page a template meets after the one it was learned on, and every
+    BLOCKS_CHECK_EVERY-th after that, is also read by trafilatura: block kinds that do not agree
+    with it (another layout, a redesign) are forgotten, and the site falls back to trafilatura.
+    """
+    if template.blocks:
+        text = blocks_text(container, template.blocks)
+        if template.plausible(text, container) and template.uses % BLOCKS_CHECK_EVERY != 1:
+            return text, "template blocks"
+        checked = _trafilatura_text(narrowed_document(container), url, fast=True)
+        if shingle_f1(text, checked) >= BLOCKS_AGREEMENT:
+            return text, "template blocks"
+        template.blocks = None
+        return checked, "template"
+    return _trafilatura_text(narrowed_document(container), url, fast=True), "template"
+
+
+def _best_text(tree, url: str, declared_body: str) -> tuple[str, str]:
+    """trafilatura's fast mode, and its full mode when the fast text looks short or off."""
     text = _trafilatura_text(tree, url, fast=True)
     words = len(text.split())
     declared = len(declared_body.split())

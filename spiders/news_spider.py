@@ -134,7 +134,11 @@ class NewsSpider(scrapy.Spider):
             self.logger.warning("source %s: %s: %s", source["id"], response.url, problem)
             yield failure_item(source["id"], response.url, problem)
             return
-        html, charset_warning = decode_html_checked(response.body, _header(response, "Content-Type"))
+        # Scrapy has decoded the body already (header, BOM, <meta charset>, then detection, as
+        # browsers do); only a body that came out with replacement characters needs a second look.
+        html, charset_warning = response.text, ""
+        if "\ufffd" in html:
+            html, charset_warning = decode_html_checked(response.body, _header(response, "Content-Type"))
         if charset_warning:
             self.logger.warning("source %s: %s: %s", source["id"], response.url, charset_warning)
         # Extraction happens in spiders.pipelines.ExtractionPipeline, in worker processes.

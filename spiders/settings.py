@@ -32,5 +32,8 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = os.environ.get("RIGHTSRADAR_CRAWL_LOG_LEVEL", "INFO")
 FEED_EXPORT_ENCODING = "utf-8"
 ITEM_PIPELINES = {"spiders.pipelines.ExtractionPipeline": 100}
+# A response yields one item (its page): Scrapy's default of 100 starts 100 asyncio tasks per
+# response for nothing, a quarter of the crawler's CPU (bench/ingest_throughput.py).
+CONCURRENT_ITEMS = 1
 EXTRACTION_WORKERS = int(os.environ.get("RIGHTSRADAR_EXTRACTION_WORKERS", os.cpu_count() or 1))
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
