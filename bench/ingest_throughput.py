@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.loopback_site import serve_many  # noqa: E402
-from flows.steps import crawl_feeds, store_items  # noqa: E402
+from flows.steps import collect  # noqa: E402
 from store import open_db  # noqa: E402
 from store.sources import sync_sources  # noqa: E402
 
@@ -34,9 +34,8 @@ def main() -> None:
         db_path = Path(tmp) / "bench.db"
         sync_sources(open_db(db_path), sources)
         start = time.perf_counter()
-        items = crawl_feeds(db_path, sources, Path(tmp) / "work", {"LOG_LEVEL": "WARNING", **dict(s.split("=", 1) for s in args.set)})
-        crawled = time.perf_counter()
-        new_ids, counts = store_items(db_path, items)
+        settings = {"LOG_LEVEL": "WARNING", **dict(s.split("=", 1) for s in args.set)}
+        new_ids, counts = collect(db_path, sources, Path(tmp) / "work", settings)
         done = time.perf_counter()
         db = open_db(db_path)
         seen_urls = db.execute("select count(*) from article_urls").fetchone()[0]
@@ -47,8 +46,6 @@ def main() -> None:
     rate = len(urls) / total
     print(f"URLs served                {len(urls):>8}  ({args.domains} loopback hosts, {len(sources)} feeds)")
     print(f"URLs stored (new + dup)    {seen_urls:>8}  new articles {len(new_ids)}, failed {failed}")
-    print(f"fetch + extract (Scrapy)   {crawled - start:>8.1f} s  {len(urls) / (crawled - start):7.1f} articles/s")
-    print(f"dedup + store              {done - crawled:>8.1f} s  {len(urls) / (done - crawled):7.1f} articles/s")
     print(f"end to end                 {total:>8.1f} s  {rate:7.1f} articles/s   target >= {TARGET_RATE:.0f}"
           f"  {'MET' if rate >= TARGET_RATE else 'NOT MET'}")
     children = resource.getrusage(resource.RUSAGE_CHILDREN)

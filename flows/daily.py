@@ -21,13 +21,9 @@ def register_sources(db_path: Path, sources: list[dict]) -> None:
 
 
 @task(retries=2, retry_delay_seconds=[10, 60], timeout_seconds=3600)
-def crawl_feeds(db_path: Path, sources: list[dict], work_dir: Path, scrapy_settings: dict | None) -> Path:
-    return steps.crawl_feeds(db_path, sources, work_dir, scrapy_settings)
-
-
-@task
-def store_items(db_path: Path, items_file: Path) -> tuple[list[int], dict]:
-    return steps.store_items(db_path, items_file)
+def collect(db_path: Path, sources: list[dict], work_dir: Path, scrapy_settings: dict | None) -> tuple[list[int], dict]:
+    """Crawl (Scrapy subprocess) and store each item as it arrives."""
+    return steps.collect(db_path, sources, work_dir, scrapy_settings)
 
 
 @task
@@ -47,8 +43,7 @@ def daily(db_path: Path = Path("rightsradar.db"), sources_path: Path = PROJECT_D
         sources = load_sources(Path(sources_path), base_url=base_url)
         register_sources(db_path, sources)
         ready, waiting = steps.sources_due(db_path, sources)
-        items_file = crawl_feeds(db_path, ready, work_dir / f"run-{run_id}", scrapy_settings)
-        new_ids, per_source = store_items(db_path, items_file)
+        new_ids, per_source = collect(db_path, ready, work_dir / f"run-{run_id}", scrapy_settings)
         for source_id, why in waiting.items():
             per_source[source_id] = {"new": 0, "duplicate": 0, "failed": 0, "skipped": why, "errors": []}
         # Analyse everything not analysed yet, not just today's: a run killed after

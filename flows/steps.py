@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -43,57 +44,101 @@ def sources_due(db_path: Path, sources: list[dict]) -> tuple[list[dict], dict[st
     return ready, waiting
 
 
-def crawl_feeds(db_path: Path, sources: list[dict], work_dir: Path, scrapy_settings: dict | None = None) -> Path:
-    """Poll the feeds and fetch new articles in a Scrapy subprocess; returns the items file."""
+def collect(db_path: Path, sources: list[dict], work_dir: Path,
+            scrapy_settings: dict | None = None) -> tuple[list[int], dict]:
+    """Poll the feeds and fetch new articles in a Scrapy subprocess, storing each item as soon as
+    the crawler writes it: storing overlaps fetching, and a crawler that dies half-way leaves what
+    it fetched stored. Returns new article ids and per-source counts (as store_items)."""
+    command, items_file, log_file = _crawl_command(db_path, sources, work_dir, scrapy_settings)
+    with log_file.open("w") as log:
+        crawler = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            stored = store_lines(db_path, _follow(items_file, crawler))
+        finally:
+            if crawler.poll() is None:   # the store failed: do not leave the crawler running
+                crawler.kill()
+            crawler.wait()
+    _check_crawler(crawler.returncode, log_file)
+    return stored
+
+
+def _crawl_command(db_path: Path, sources: list[dict], work_dir: Path,
+                   scrapy_settings: dict | None) -> tuple[list[str], Path, Path]:
     work_dir.mkdir(parents=True, exist_ok=True)
     sources_file = work_dir / "sources.json"
     sources_file.write_text(json.dumps(sources), "utf-8")
     known_file = work_dir / "known_urls.txt"
     known_file.write_text("\n".join(sorted(known_urls(open_db(db_path)))), "utf-8")
     items_file = work_dir / "items.jsonl"
+    items_file.unlink(missing_ok=True)   # a retried attempt must not read the last attempt's items
     command = [sys.executable, "-m", "spiders.crawl", "--sources", str(sources_file),
                "--known", str(known_file), "--out", str(items_file)]
     for name, value in (scrapy_settings or {}).items():
         command += ["--set", f"{name}={value}"]
-    log_file = work_dir / "crawl.log"
-    with log_file.open("w") as log:
-        completed = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT)
-    if completed.returncode != 0:
+    return command, items_file, work_dir / "crawl.log"
+
+
+def _check_crawler(returncode: int, log_file: Path) -> None:
+    if returncode != 0:
         tail = log_file.read_text(errors="replace").strip().splitlines()[-3:]
-        raise CrawlFailed(f"crawler exited with {completed.returncode}: {' | '.join(tail)}")
-    items_file.touch()  # a crawl with nothing to fetch writes no file
-    return items_file
+        raise CrawlFailed(f"crawler exited with {returncode}: {' | '.join(tail)}")
+
+
+def _follow(path: Path, process: subprocess.Popen, poll_seconds: float = 0.05):
+    """The complete lines of a file that `process` is still writing, until it exits."""
+    while not path.exists():
+        if process.poll() is not None:
+            return
+        time.sleep(poll_seconds)
+    pending = b""
+    with path.open("rb") as growing:
+        while True:
+            finished = process.poll() is not None   # read after checking: no line written before exit is missed
+            chunk = growing.read()
+            if chunk:
+                *lines, pending = (pending + chunk).split(b"\n")
+                yield from (line.decode("utf-8") for line in lines if line.strip())
+            elif finished:
+                break
+            else:
+                time.sleep(poll_seconds)
+    # Whatever is left in `pending` is a line the crawler died writing: incomplete, not stored.
 
 
 def store_items(db_path: Path, items_file: Path) -> tuple[list[int], dict]:
     """Save crawled articles and source health. Returns new article ids and per-source counts."""
+    with items_file.open(encoding="utf-8") as lines:
+        return store_lines(db_path, lines)
+
+
+def store_lines(db_path: Path, lines) -> tuple[list[int], dict]:
+    """store_items for any iterable of JSON lines."""
     db = open_db(db_path)
     counts: dict[str, Counter] = defaultdict(Counter)
     errors: dict[str, list[str]] = defaultdict(list)
     new_ids = []
-    with items_file.open(encoding="utf-8") as lines:
-        for line in lines:
-            item = json.loads(line)
-            source_id = item["source_id"]
-            if item["type"] == "source":
-                counts[source_id]["polled"] += 1
-                counts[source_id]["unchanged"] += item.get("unchanged", False)
-                if item["ok"]:
-                    record_success(db, source_id, item["entries"], item.get("etag", ""),
-                                   item.get("last_modified", ""), item.get("body_hash", ""))
-                else:
-                    _record_source_failure(db, source_id, item["error"])
-                    errors[source_id].append(f"feed: {item['error']}")
-                    counts[source_id]["failed"] += 1
-            elif item["type"] == "failure":
-                errors[source_id].append(f"{item['url']}: {item['error']}")
-                counts[source_id]["failed"] += 1
-                counts[source_id]["article_failed"] += 1
+    for line in lines:
+        item = json.loads(line)
+        source_id = item["source_id"]
+        if item["type"] == "source":
+            counts[source_id]["polled"] += 1
+            counts[source_id]["unchanged"] += item.get("unchanged", False)
+            if item["ok"]:
+                record_success(db, source_id, item["entries"], item.get("etag", ""),
+                               item.get("last_modified", ""), item.get("body_hash", ""))
             else:
-                result = save_article(db, item)
-                counts[source_id][result.outcome] += 1
-                if result.outcome == "new":
-                    new_ids.append(result.article_id)
+                _record_source_failure(db, source_id, item["error"])
+                errors[source_id].append(f"feed: {item['error']}")
+                counts[source_id]["failed"] += 1
+        elif item["type"] == "failure":
+            errors[source_id].append(f"{item['url']}: {item['error']}")
+            counts[source_id]["failed"] += 1
+            counts[source_id]["article_failed"] += 1
+        else:
+            result = save_article(db, item)
+            counts[source_id][result.outcome] += 1
+            if result.outcome == "new":
+                new_ids.append(result.article_id)
     for source_id, c in counts.items():
         if c["article_failed"] and not (c["new"] or c["duplicate"]):
             # The feed answered but not one of its articles could be read: a soft failure.

@@ -208,3 +208,25 @@ def test_retries_back_off(tmp_path):
     first, second, third = routes["/flaky.html"].times
     # 0.5 s before the first retry, 1 s before the second (lower bounds: the machine may be slower).
     assert second - first >= 0.45 and third - second >= 0.95
+
+
+def test_collect_reads_items_while_the_crawler_writes_and_drops_a_torn_last_line(tmp_path):
+    from flows.steps import _follow
+
+    out = tmp_path / "items.jsonl"
+    # A stand-in for the crawler: writes two items a moment apart, then dies half-way through a third.
+    writer = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\n"
+        f"f = open({str(out)!r}, 'w', buffering=1)\n"
+        "f.write('{\"n\": 1}\\n'); time.sleep(0.3)\n"
+        "f.write('{\"n\": 2}\\n'); f.write('{\"n\": 3, \"tex'); f.flush()\n"
+        "sys.exit(3)\n")])
+    first_seen = None
+    lines = []
+    for line in _follow(out, writer, poll_seconds=0.01):
+        if first_seen is None:
+            first_seen = writer.poll()   # still running when the first line arrived
+        lines.append(line)
+    assert lines == ['{"n": 1}', '{"n": 2}']
+    assert first_seen is None
+    assert writer.wait() == 3
