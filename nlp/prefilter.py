@@ -101,7 +101,7 @@ class CheapField:
 class Prefilter:
     """Plan which sentences of a record the statistical model reads (see the module docstring)."""
 
-    def __init__(self, nlp: Language, *, context: int = 1):
+    def __init__(self, nlp: Language, *, context: int = 0):
         self.nlp = nlp
         self.context = context
         self.gazetteer = _component(nlp, GAZETTEER)
