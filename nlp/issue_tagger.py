@@ -153,7 +153,7 @@ class IssueTagger:
             span = doc[start:end]
             if found[(start, end, tag_id)] and ((has_parse and not _human_ok(span)) or _obituary(span)):
                 continue
-            if has_parse and _mandate_name(span):
+            if has_parse and (_mandate_name(span) or _figurative_adjective(span)):
                 continue
             if tag_id == "killings" and has_parse:
                 if _non_human_victim(span) or _attempted(span):
@@ -295,6 +295,14 @@ def _mandate_name(span: Span) -> bool:
         return False
     governor = head.head
     return governor.lemma_.lower() in MANDATE_WORDS and head.lower_ in ("on", "against", "for")
+
+
+def _figurative_adjective(span: Span) -> bool:
+    """"a tortured genius", "The Tortured Poets Department": "tortured" describing a thing or a character,
+    not a person who was tortured ("tortured prisoners" stays)."""
+    tok = span.root
+    return (span.text.lower() == "tortured" and tok.dep_ in ("amod", "compound")
+            and tok.head.i >= span.end and not _is_human(tok.head))
 
 
 def _supported(span: Span) -> bool:

@@ -66,6 +66,25 @@ def test_each_family_matches_realistic_wording(nlp, family, sentence, tag):
     assert family in {i["family"] for i in out["issues"]}
 
 
+@pytest.mark.parametrize("sentence, tag", [
+    ("Eight people were dead in a blast at a fireworks warehouse.", "Deaths"),
+    ("Workers go backwards as wages growth lags inflation.", "Living wage"),
+    ("The carmaker charged a trade union member with defamation.", "Denial of freedom of association"),
+    ("The government dropped a key climate rule for carmakers.", "Climate change"),
+    ("Tortured prisoners described beatings by the guards.", "Torture & ill-treatment"),
+])
+def test_newer_taxonomy_wording(nlp, sentence, tag):
+    assert tag in {i["tag"] for i in run(nlp, sentence)["issues"]}
+
+
+@pytest.mark.parametrize("sentence", [
+    "Taylor Swift's album The Tortured Poets Department topped the charts.",
+    "The chef was a hard-living, tortured genius of the kitchen.",
+])
+def test_figurative_tortured_is_no_allegation(nlp, sentence):
+    assert "Torture & ill-treatment" not in {i["tag"] for i in run(nlp, sentence)["issues"]}
+
+
 @pytest.mark.parametrize("sentence", [
     "The audit found no evidence of forced labour at the supplier.",
     "The company has a strict policy against child labour.",
