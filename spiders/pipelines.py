@@ -40,6 +40,11 @@ def extract_page(page: dict) -> dict:
                         page["fetched"])
 
 
+def worker_ready() -> int:
+    """A no-op whose unpickling in a fresh worker imports this module, and so the extractor."""
+    return os.getpid()
+
+
 def extract_in_worker(page: dict, first_shared: int, shared: list) -> tuple[dict, list, int, int]:
     """extract_page in a worker process, which first takes the templates other workers learned
     (`shared`, numbered from `first_shared`) and returns those it learned itself, with its pid and
@@ -71,7 +76,7 @@ class ExtractionPipeline:
             self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
             # Start the workers now: their imports (lxml, trafilatura) overlap the feed polling.
             for _ in range(self.workers):
-                self.pool.submit(os.getpid)
+                self.pool.submit(worker_ready)
 
     def close_spider(self, spider=None):
         import resource, sys
