@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import re
 import statistics
 import sys
 import time
@@ -24,7 +23,6 @@ sys.path.insert(0, str(PROJECT_DIR))
 
 FUNDUS_DIR = PROJECT_DIR.parent / "shared" / "data" / "articles" / "fundus"
 SHINGLE = 4
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def load_pages(folder: Path = FUNDUS_DIR) -> list[dict]:
@@ -34,23 +32,11 @@ def load_pages(folder: Path = FUNDUS_DIR) -> list[dict]:
     return rows
 
 
-def shingles(text: str, size: int = SHINGLE) -> set[tuple[str, ...]]:
-    words = _WORD.findall(text.lower())
-    if len(words) < size:
-        return {tuple(words)} if words else set()
-    return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
-
-
 def body_f1(extracted: str, expected: str) -> float:
     """F1 of the 4-gram word shingles of the extracted text against the expected body."""
-    got, want = shingles(extracted), shingles(expected)
-    if not got or not want:
-        return 0.0
-    overlap = len(got & want)
-    if not overlap:
-        return 0.0
-    precision, recall = overlap / len(got), overlap / len(want)
-    return 2 * precision * recall / (precision + recall)
+    from spiders.site_templates import shingle_f1
+
+    return shingle_f1(extracted, expected, SHINGLE)
 
 
 def expected_body(page: dict) -> str:

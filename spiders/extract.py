@@ -167,7 +167,7 @@ def _main_text(html: str, tree, url: str, declared_body: str,
         # trafilatura pruned `tree` in place: learn on a fresh parse, as later pages will arrive.
         fresh = parse_html(html)
         etree.strip_elements(fresh, *NEVER_TEXT, with_tail=False)
-        templates.learn(site, fresh, text, lambda element: _trafilatura_text(narrowed_document(element), url, True))
+        templates.learn(site, fresh, text, lambda element: _container_text(element, url))
     return text, how
 
 
@@ -182,12 +182,17 @@ def _template_text(template: Template, container, url: str) -> tuple[str, str]:
         text = blocks_text(container, template.blocks)
         if template.plausible(text, container) and template.uses % BLOCKS_CHECK_EVERY != 1:
             return text, "template blocks"
-        checked = _trafilatura_text(narrowed_document(container), url, fast=True)
+        checked = _container_text(container, url)
         if shingle_f1(text, checked) >= BLOCKS_AGREEMENT:
             return text, "template blocks"
         template.blocks = None
         return checked, "template"
-    return _trafilatura_text(narrowed_document(container), url, fast=True), "template"
+    return _container_text(container, url), "template"
+
+
+def _container_text(container, url: str) -> str:
+    """trafilatura (fast mode) on the article container alone."""
+    return _trafilatura_text(narrowed_document(container), url, fast=True)
 
 
 def _best_text(tree, url: str, declared_body: str) -> tuple[str, str]:

@@ -40,6 +40,15 @@ class PageMetadata:
     sources: dict = field(default_factory=dict)            # field -> "json-ld" | "meta:og:title" | ...
 
 
+def _first_meta(meta: PageMetadata, metas: dict, names: tuple[str, ...], what: str) -> str:
+    """The first of `names` the page has a <meta> for (recorded in meta.sources[what]), or ""."""
+    for name in names:
+        if metas.get(name):
+            meta.sources[what] = f"meta:{name}"
+            return metas[name][0]
+    return ""
+
+
 def read_page_metadata(tree) -> PageMetadata:
     """JSON-LD first (publishers fill it for search engines), then Open Graph and <meta>.
 
@@ -54,20 +63,14 @@ def read_page_metadata(tree) -> PageMetadata:
     if meta.title:
         meta.sources["title"] = "json-ld"
     else:
-        for name in TITLE_METAS:
-            if metas.get(name):
-                meta.title, meta.sources["title"] = metas[name][0], f"meta:{name}"
-                break
+        meta.title = _first_meta(meta, metas, TITLE_METAS, "title")
     meta.title = strip_site_suffix(meta.title, meta.site_names)
 
     meta.published = _text(ld.get("datePublished")) or _text(ld.get("dateCreated"))
     if meta.published:
         meta.sources["date"] = "json-ld"
     else:
-        for name in DATE_METAS:
-            if metas.get(name):
-                meta.published, meta.sources["date"] = metas[name][0], f"meta:{name}"
-                break
+        meta.published = _first_meta(meta, metas, DATE_METAS, "date")
 
     meta.authors = _ld_authors(ld.get("author"))
     if meta.authors:

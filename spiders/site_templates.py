@@ -151,11 +151,12 @@ def narrowed_document(element):
 
 
 def shingle_f1(a: str, b: str, size: int = 4) -> float:
-    """Agreement of two texts: F1 of their word 4-grams (as bench/extraction_quality.py scores)."""
+    """Agreement of two texts: F1 of their word 4-grams (a text shorter than that is one shingle).
+    bench/extraction_quality.py scores extraction with it too."""
     def grams(text):
-        words = _WORD.findall(text.lower())
-        return {tuple(words[i:i + size]) for i in range(max(1, len(words) - size + 1))}
-    got, want = grams(a or ""), grams(b or "")
+        words = _WORD.findall((text or "").lower())
+        return {tuple(words[i:i + size]) for i in range(max(1, len(words) - size + 1))} if words else set()
+    got, want = grams(a), grams(b)
     overlap = len(got & want)
     if not overlap:
         return 0.0

@@ -46,13 +46,14 @@ def article_blocks(container, text: str) -> frozenset:
 
 def blocks_text(container, kinds: frozenset) -> str:
     """The text of the blocks of these kinds, a line per block (and per <br>)."""
-    lines, line, current = [], [], None
+    lines, line, current, wanted = [], [], None, False
     for run, block in _runs(container):
         if block is None or block is not current:       # a <br>, or the next block
             if line:
                 lines.append("".join(line))
             line, current = [], block
-        if block is not None and block_kind(block) in kinds:
+            wanted = block is not None and block_kind(block) in kinds
+        if wanted:
             line.append(run)
     if line:
         lines.append("".join(line))
