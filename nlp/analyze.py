@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .extensions import link_key
+from .focused_ner import standalone_ner, with_focused_entities
 from .prefilter import FieldLayout, Prefilter
 from .scoring import DEFAULT_THRESHOLD, ROLE_WEIGHT, score_story
 from .story import story_type
@@ -67,10 +68,16 @@ def _analyze_prefiltered(nlp: Language, records: Iterable[dict], *, batch_size: 
             for fld, (model_text, layout) in zip(FIELDS, pre.plan(record, FIELDS)):
                 yield model_text, (record, fld, layout)
 
+    # The NER reads only the sentences that may name a firm or an organisation (see nlp.focused_ner)
+    ner_name = standalone_ner(nlp) if n_process == 1 else None
+    inputs, disable = stream(), []
+    if ner_name is not None:
+        inputs = with_focused_entities(nlp, ner_name, inputs, lambda ctx: ctx[2].ner_runs, batch_size)
+        disable = [ner_name]
     pending: dict[str, Doc] = {}
     layouts: dict[str, FieldLayout] = {}
-    for doc, (record, fld, layout) in nlp.pipe(stream(), as_tuples=True, batch_size=batch_size,
-                                              n_process=n_process):
+    for doc, (record, fld, layout) in nlp.pipe(inputs, as_tuples=True, batch_size=batch_size,
+                                              n_process=n_process, disable=disable):
         pending[fld], layouts[fld] = doc, layout
         if fld == FIELDS[-1]:
             yield annotate(record, pending["title"], pending["text"], threshold=threshold, layouts=layouts)

@@ -68,7 +68,8 @@ HUMAN_WORDS = frozenset(
     "student students guard guards officer officers soldier soldiers lawyer lawyers family families "
     "community communities dissident dissidents critic critics victim victims thousand thousands hundred "
     "hundreds dozen dozens staff labourer labourers laborer laborers girl girls boy boys he she they who "
-    "we i them him her us you inmate inmates prisoner prisoners worker's".split()
+    "we i them him her us you inmate inmates prisoner prisoners worker's national nationals citizen citizens "
+    "migrant migrants refugee refugees".split()
 )
 HUMAN_ENTS = frozenset({"PERSON", "NORP", "CARDINAL"})
 HUMAN_ROLES_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "agent", "pobj"})
@@ -200,9 +201,13 @@ class IssueTagger:
         return self.from_bytes((Path(path) / "taxonomy.json").read_bytes())
 
 
-def _is_human(tok: Token) -> bool:
+def _is_human(tok: Token, unread_names: bool = True) -> bool:
+    """A person or people. ``unread_names``: where the NER did not read the sentence (``ent_iob`` 0, see
+    nlp.focused_ner), a proper noun or a capitalised adjective ("Chinese") counts, standing in for PERSON
+    and NORP."""
     return (tok.lower_ in HUMAN_WORDS or tok.lemma_.lower() in HUMAN_WORDS or tok.like_num
-            or tok.ent_type_ in HUMAN_ENTS)
+            or tok.ent_type_ in HUMAN_ENTS or (unread_names and tok.ent_iob == 0 and tok.is_title
+                                               and tok.pos_ in ("PROPN", "ADJ")))
 
 
 def _human_ok(span: Span) -> bool:
@@ -302,7 +307,7 @@ def _figurative_adjective(span: Span) -> bool:
     not a person who was tortured ("tortured prisoners" stays)."""
     tok = span.root
     return (span.text.lower() == "tortured" and tok.dep_ in ("amod", "compound")
-            and tok.head.i >= span.end and not _is_human(tok.head))
+            and tok.head.i >= span.end and not _is_human(tok.head, unread_names=False))
 
 
 def _supported(span: Span) -> bool:

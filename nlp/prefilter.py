@@ -29,7 +29,13 @@ Trade-offs, by design:
 * places come from the cheap pass over the whole field (names, demonyms, capitals: case-sensitive phrase
   matching), except the ambiguous names ("Jordan", "Georgia"), which still need the NER and so are found
   only in the sentences the model reads;
-* a story-type cue in a sentence with no candidate ("The company declined to comment.") is not seen.
+* a story-type cue in a sentence with no candidate ("The company declined to comment.") is not seen;
+* the NER reads only the title and the sentences with a firm or organisation candidate (``ner_runs``, see
+  :mod:`nlp.focused_ner`): a sentence kept for an issue alone gets its parse but no entities, so an
+  organisation or an ambiguous place named only there is not reported, and a person there is recognised as
+  a capitalised proper noun. Measured with ``python -m bench.nlp_speed``: a third less time, the same flags,
+  firm links and tags; the story types that changed were "allegations" against NER ORGs that were not
+  companies (people, parliaments, NATO), and story-type accuracy on the labelled set went from 0.86 to 0.87.
 """
 from __future__ import annotations
 
@@ -63,6 +69,7 @@ class FieldLayout:
     sent_starts: list[int]                      # first character of each cheap sentence of the field
     runs: list[tuple[int, int, int]]            # (start in model text, start in field, length)
     places: list[dict] = field(default_factory=list)   # cheap-pass places, field offsets
+    ner_runs: list[tuple[int, int]] = field(default_factory=list)   # model-text ranges the NER reads
 
     def to_field(self, char: int) -> int:
         """Model-text character offset -> field offset (an ``end`` offset: pass it as ``to_field(end - 1) + 1``)."""
@@ -278,16 +285,20 @@ class Prefilter:
         out = []
         for n, c in enumerate(cheap):
             if n == 0:          # the title: short, and its organisations and places are reported
-                keep = set(range(len(c.sents)))
+                keep = ner = set(range(len(c.sents)))
             else:
                 keep = c.firm | c.issue | c.org
+                ner = c.firm | c.org
                 if strong_firm:     # a firm the NER + linker find next to an issue still scores with it
                     for i in c.issue:
-                        keep.update(range(max(0, i - self.context), min(len(c.sents), i + self.context + 1)))
-            out.append(self._model_text(c.text, c, keep))
+                        around = range(max(0, i - self.context), min(len(c.sents), i + self.context + 1))
+                        keep.update(around)
+                        ner.update(j for j in around if j != i)
+            out.append(self._model_text(c.text, c, keep, ner))
         return out
 
-    def _model_text(self, text: str, c: CheapField, keep: set[int]) -> tuple[str, FieldLayout]:
+    def _model_text(self, text: str, c: CheapField, keep: set[int],
+                    ner: set[int]) -> tuple[str, FieldLayout]:
         runs: list[tuple[int, int]] = []             # (field start, field end)
         for i in sorted(keep):
             start, end = c.sents[i]
@@ -303,12 +314,29 @@ class Prefilter:
             parts.append(text[start:end])
             layout_runs.append((pos, start, end - start))
             pos += end - start
+        ner_runs: list[tuple[int, int]] = []         # the sentences the NER reads, in model-text offsets
+        for i in sorted(ner):
+            start, end = c.sents[i]
+            local = _to_model(layout_runs, start)
+            if ner_runs and i - 1 in ner:          # the same run of the model text
+                ner_runs[-1] = (ner_runs[-1][0], local + end - start)
+            else:
+                ner_runs.append((local, local + end - start))
         places = []
         if self.places is not None:
             self.places(c.doc)
             places = list(c.doc._.rr_places or [])
-        layout = FieldLayout(sent_starts=[s for s, _ in c.sents], runs=layout_runs, places=places)
+        layout = FieldLayout(sent_starts=[s for s, _ in c.sents], runs=layout_runs, places=places,
+                             ner_runs=ner_runs)
         return "".join(parts), layout
+
+
+def _to_model(layout_runs: list[tuple[int, int, int]], field_char: int) -> int:
+    """Field offset of a kept character -> its offset in the model text."""
+    for local, glob, length in layout_runs:
+        if glob <= field_char < glob + length:
+            return local + field_char - glob
+    raise ValueError(f"character {field_char} is not in the model text")
 
 
 def _component(nlp: Language, factory: str):

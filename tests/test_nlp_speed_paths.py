@@ -160,3 +160,30 @@ def test_places_found_only_by_the_model_are_kept(nlp):
     full = next(analyze_records(nlp, [record], prefilter=False))
     fast = next(analyze_records(nlp, [record]))
     assert {p["country"] for p in full["places"]} <= {p["country"] for p in fast["places"]}
+
+
+def test_the_ner_reads_only_the_sentences_that_may_name_a_firm(nlp):
+    from nlp.focused_ner import standalone_ner, with_focused_entities
+
+    text = "Shell said Maria Lopez had visited London. Police detained Maria Lopez in Lagos on Monday."
+    runs = [(0, text.index(" Police"))]                  # the first sentence only
+    ner = standalone_ner(nlp)
+    assert ner == "ner"                                   # en_core_web_sm's NER has a tok2vec of its own
+    [(doc, ctx)] = list(with_focused_entities(nlp, ner, [(text, "ctx")], lambda _: runs))
+    assert ctx == "ctx"
+    second = doc[doc.char_span(runs[0][1] + 1, len(text)).start:]
+    assert {e.text for e in doc.ents} >= {"Maria Lopez", "London"}
+    assert all(e.end <= second.start for e in doc.ents)
+    assert all(t.ent_iob == 0 for t in second)            # not read: unknown, not "outside"
+    assert all(t.ent_iob in (2, 3, 1) for t in doc[:second.start])
+
+
+def test_a_sentence_the_ner_skips_still_gets_its_person_dependent_tags(nlp):
+    record = {"id": "d", "title": "",
+              "text": FILLER + "Police detained Ahmed Musa after the rally. Soldiers killed Ibrahim Bello. "
+                      "The deal died in committee. " + FILLER}
+    full = next(analyze_records(nlp, [record], prefilter=False))
+    fast = next(analyze_records(nlp, [record]))
+    assert _tags(fast) == _tags(full)
+    assert {"Arbitrary detention", "Killings"} <= _tags(fast)
+    assert "Deaths" not in _tags(fast)                    # "the deal died": no person, no death
