@@ -32,9 +32,10 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 if str(PROJECT_DIR) not in sys.path:
     sys.path.insert(0, str(PROJECT_DIR))
 
-from bench.labels import load_labelled  # noqa: E402
+from bench.labels import LABELS_PATH, load_labelled  # noqa: E402
 
 SHARED_DIR = PROJECT_DIR.parent / "shared"
+HOLDOUT_PATH = LABELS_PATH.with_name("issues_holdout.jsonl")
 VIOLATION_TO_TAG = {"killing": "Killings", "arbitrary detention": "Arbitrary detention",
                     "torture": "Torture & ill-treatment", "kidnapping": "Abduction",
                     "enforced disappearance": '"Disappearances"'}
@@ -96,6 +97,21 @@ def labelled_figures(nlp, items: list[dict]) -> dict:
     }
 
 
+def met(ok: bool) -> str:
+    return "MET" if ok else "NOT MET"
+
+
+def print_labelled(lab: dict, title: str, path: Path) -> None:
+    print(f"{title}: {lab['n']} items ({path.relative_to(PROJECT_DIR)})")
+    print(f"{'family':34} {'P':>5} {'R':>5} {'F1':>5} {'gold':>5}  target P>={FAMILY_PRECISION} R>={FAMILY_RECALL}")
+    for fam, (p, r, f1, n) in lab["families"].items():
+        print(f"{fam:34} {p:5.2f} {r:5.2f} {f1:5.2f} {n:5d}  {met(p >= FAMILY_PRECISION and r >= FAMILY_RECALL)}")
+    print(f"story-type accuracy: {lab['story_accuracy']:.2f}")
+    p, r, f1 = lab["firm"]
+    print(f"firm links ({lab['firm_items']} items with firms): P {p:.2f} R {r:.2f} F1 {f1:.2f}; "
+          f"role accuracy on linked firms {lab['role_accuracy']:.2f}")
+
+
 def hr_news_rows(split: str) -> list[dict]:
     path = SHARED_DIR / "data" / "hr-news" / f"{split}.json"
     return json.loads(path.read_text("utf-8"))
@@ -131,17 +147,14 @@ def main(argv: list[str] | None = None) -> int:
 
     firms = load_companies(PROJECT_DIR / "companies.csv")[0]
     nlp = build_pipeline(firms)
-    items = load_labelled(SHARED_DIR)
-    lab = labelled_figures(nlp, items)
-    met = lambda ok: "MET" if ok else "NOT MET"  # noqa: E731
-    print(f"Labelled set: {lab['n']} items (bench/labels/issues.jsonl)")
-    print(f"{'family':34} {'P':>5} {'R':>5} {'F1':>5} {'gold':>5}  target P>={FAMILY_PRECISION} R>={FAMILY_RECALL}")
-    for fam, (p, r, f1, n) in lab["families"].items():
-        print(f"{fam:34} {p:5.2f} {r:5.2f} {f1:5.2f} {n:5d}  {met(p >= FAMILY_PRECISION and r >= FAMILY_RECALL)}")
-    print(f"story-type accuracy: {lab['story_accuracy']:.2f}")
-    p, r, f1 = lab["firm"]
-    print(f"firm links ({lab['firm_items']} items with firms): P {p:.2f} R {r:.2f} F1 {f1:.2f}; "
-          f"role accuracy on linked firms {lab['role_accuracy']:.2f}")
+    lab = labelled_figures(nlp, load_labelled(SHARED_DIR))
+    print_labelled(lab, "Labelled set (development: the tagger's rules were tuned on its errors)", LABELS_PATH)
+    if HOLDOUT_PATH.exists():
+        held = labelled_figures(nlp, load_labelled(SHARED_DIR, HOLDOUT_PATH))
+        print()
+        print_labelled(held, "Held-out set (labelled from the text alone, never used to tune the rules)",
+                       HOLDOUT_PATH)
+        lab["errors"] += [(kind + ", held-out", *rest) for kind, *rest in held["errors"]]
     hr = hr_news_figures(nlp, args.split)
     print(f"\nhr-news {args.split}.json: per violation tag")
     print(f"{'label':24} {'tag':26} {'P':>5} {'R':>5} {'F1':>5} {'gold':>5}")

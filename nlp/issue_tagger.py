@@ -58,8 +58,11 @@ NON_VIOLENT_CAUSES = frozenset({
 THREAT_AUX = frozenset({"will", "'ll", "shall", "gon"})
 # "attempted murder", "an assassination attempt": nobody was killed.
 ATTEMPT_WORDS = frozenset({"attempt", "attempted", "try", "plot", "foil", "foiled"})
+VIOLENCE_TAGS = frozenset({"killings", "beatings-violence"})
 KILL_LEMMAS = frozenset({"kill", "murder", "assassinate", "assassination", "killing"})
 # Names of bodies and mandates ("UN Special Rapporteur on torture") are not allegations.
+INSTITUTION_NOUNS = frozenset({"facility", "service", "clinic", "hospital", "ward", "unit", "department",
+                               "ministry", "centre", "center", "helpline", "charity", "app"})
 MANDATE_WORDS = frozenset({"rapporteur", "convention", "committee", "organisation", "organization", "day"})
 HUMAN_WORDS = frozenset(
     "worker workers people person man men woman women child children villager villagers activist activists "
@@ -136,25 +139,27 @@ class IssueTagger:
     # -- processing ----------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
         strings = self.nlp.vocab.strings
-        found: dict[tuple[int, int, str], bool] = {}     # (start, end, tag id) -> from a lemma pattern
+        found: dict[tuple[int, int, str], str] = {}      # (start, end, tag id) -> "phrase" | "lemma" | "pattern"
         for match_id, start, end in self.phrase_matcher(doc):
-            found[(start, end, strings[match_id])] = False
+            found[(start, end, strings[match_id])] = "phrase"
         for match_id, start, end in (self.matcher(doc) if len(self.matcher) else ()):
             key = strings[match_id]
             tag_id = key.split("#", 1)[0]
-            found.setdefault((start, end, tag_id), key in self.lemma_keys)
-        # A match strictly inside a longer one is dropped ("killed in an accident" is Deaths, not Killings).
+            found.setdefault((start, end, tag_id), "lemma" if key in self.lemma_keys else "pattern")
+        # A match strictly inside a longer phrase is dropped ("killed in an accident" is Deaths, not
+        # Killings); a longer lemma or token pattern only absorbs its own tag's matches, since it adds a
+        # reading ("detained a journalist" is Denial of freedom of expression and still Arbitrary detention).
         keys = sorted(found, key=lambda k: (k[0], -(k[1] - k[0])))
         kept = [k for k in keys if not any(o[0] <= k[0] and k[1] <= o[1] and (o[1] - o[0]) > (k[1] - k[0])
-                                           for o in keys)]
+                                           and (found[o] == "phrase" or o[2] == k[2]) for o in keys)]
         has_sents = doc.has_annotation("SENT_START")
         has_parse = doc.has_annotation("DEP")
         spans, records = [], []
         for start, end, tag_id in kept:
             span = doc[start:end]
-            if found[(start, end, tag_id)] and ((has_parse and not _human_ok(span)) or _obituary(span)):
+            if found[(start, end, tag_id)] != "phrase" and ((has_parse and not _human_ok(span)) or _obituary(span)):
                 continue
-            if has_parse and (_mandate_name(span) or _figurative_adjective(span)):
+            if has_parse and (_mandate_name(span) or _figurative_adjective(span) or _institution_name(span)):
                 continue
             if tag_id == "killings" and has_parse:
                 if _non_human_victim(span) or _attempted(span):
@@ -178,8 +183,12 @@ class IssueTagger:
                 "sent_start": sent.start_char, "sent_end": sent.end_char, "evidence": sent.text.strip(),
                 "polarity": polarity, "negated": polarity != "asserted", "denied": denied,
             })
-        doc.spans[self.spans_key] = spans
-        doc._.rr_issues = records
+        # Injuries in a sentence that reports a killing or a beating are the violence's, not a workplace's
+        # ("a shooter killed 9 and injured 25").
+        violent = {r["sent_start"] for r in records if r["tag_id"] in VIOLENCE_TAGS and not r["negated"]}
+        keep = [not (r["tag_id"] == "injuries" and r["sent_start"] in violent) for r in records]
+        doc.spans[self.spans_key] = [sp for sp, k in zip(spans, keep) if k]
+        doc._.rr_issues = [r for r, k in zip(records, keep) if k]
         return doc
 
     # -- serialisation -------------------------------------------------------------------------
@@ -218,7 +227,7 @@ def _human_ok(span: Span) -> bool:
     if verb.pos_ == "PROPN":
         # Title case misleads the parser ("Will A.I. Kill Translation Jobs?"): look for a human nearby.
         doc = span.doc
-        return any(_is_human(t) for t in doc[span.end:span.end + 4])     # the victim follows the verb
+        return any(_is_human(t) for t in doc[verb.i + 1:verb.i + 5])     # the victim follows the verb
     if verb.pos_ not in ("VERB", "AUX"):
         return verb.pos_ != "ADJ"
     participants = [c for c in verb.children if c.dep_ in HUMAN_ROLES_DEPS]
@@ -302,6 +311,19 @@ def _mandate_name(span: Span) -> bool:
     return governor.lemma_.lower() in MANDATE_WORDS and head.lower_ in ("on", "against", "for")
 
 
+def _institution_name(span: Span) -> bool:
+    """"a mental health care facility", "the child protection unit": the issue words name a service or an
+    institution (through compounds), not a harm."""
+    for tok in span:
+        for _ in range(3):
+            if tok.dep_ not in ("compound", "amod") or tok.head.i < span.end:
+                break
+            tok = tok.head
+            if tok.lemma_.lower() in INSTITUTION_NOUNS:
+                return True
+    return False
+
+
 def _figurative_adjective(span: Span) -> bool:
     """"a tortured genius", "The Tortured Poets Department": "tortured" describing a thing or a character,
     not a person who was tortured ("tortured prisoners" stays)."""
@@ -342,7 +364,9 @@ def _polarity(span: Span, has_parse: bool) -> tuple[str, bool]:
     if any(l in ALLEGATION_CUES for l in lemmas[1:]):
         return "asserted", denied
     near = chain[:4]
-    for tok in near:
+    for n, tok in enumerate(near):
+        # the match as the subject of a modal verb is itself asserted: "the death toll could top 30,000"
+        subject = n > 0 and near[n - 1].dep_ in ("nsubj", "nsubjpass") and near[n - 1].head.i == tok.i
         for child in tok.children:
             if span.start <= child.i < span.end:
                 continue
@@ -350,7 +374,8 @@ def _polarity(span: Span, has_parse: bool) -> tuple[str, bool]:
                 return "negated", denied
             if child.dep_ == "mark" and child.lower_ in HYPOTHETICAL_MARKS:
                 return "hypothetical", denied
-            if child.dep_ == "aux" and child.lower_ in HYPOTHETICAL_MODALS and tok.pos_ in ("VERB", "AUX"):
+            if (child.dep_ == "aux" and child.lower_ in HYPOTHETICAL_MODALS and tok.pos_ in ("VERB", "AUX")
+                    and not subject):
                 return "hypothetical", denied
         if tok is not root and tok.lemma_.lower() in NEG_HEADS:
             return "negated", denied
@@ -360,6 +385,8 @@ def _polarity(span: Span, has_parse: bool) -> tuple[str, bool]:
         return "prevention", denied
     if any(t.lemma_.lower() in RISK_WORDS for t in near[1:]):
         return "hypothetical", denied
+    if chain[-1].dep_ == "ccomp" and chain[-1].head.lemma_.lower() == "wish":
+        return "hypothetical", denied     # "I wish I had died"
     return "asserted", denied
 
 

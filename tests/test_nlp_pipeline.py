@@ -77,6 +77,37 @@ def test_newer_taxonomy_wording(nlp, sentence, tag):
     assert tag in {i["tag"] for i in run(nlp, sentence)["issues"]}
 
 
+@pytest.mark.parametrize("sentence, tags", [
+    # a two-word lemma pattern adds its reading and keeps the shorter one of another tag
+    ("Police detained a journalist over his story about the governor.",
+     {"Denial of freedom of expression", "Arbitrary detention"}),
+    # a proper-noun verb in a headline still finds its victim inside the match
+    ("Nigeria: Police Detain Journalist Over Story", {"Denial of freedom of expression", "Arbitrary detention"}),
+    # the match as the subject of a modal verb is asserted ("could" governs the forecast, not the toll)
+    ("The protest death toll could top 30,000, officials say.", {"Deaths"}),
+    ("Soldiers fired a machine gun at reporters near the border.", {"Denial of freedom of expression"}),
+    ("The settlers took the villagers' land last spring.", {"Land rights"}),
+    ("The court heard that he raped a girl in the house.", {"Rape & sexual abuse",
+                                                            "Children (issues other than child labour)"}),
+])
+def test_tags_from_combined_rules(nlp, sentence, tags):
+    assert tags <= {i["tag"] for i in run(nlp, sentence)["issues"]}
+
+
+@pytest.mark.parametrize("sentence, absent", [
+    ("A shooter killed nine people and injured 25 others at a school.", "Injuries"),   # violence, not work
+    ("'I wish I had died,' the survivor said.", "Deaths"),                            # counterfactual
+    ("The man escaped from a mental health care facility last week.", "Mental health"),   # an institution
+    ("Officials said the climate talks could fail.", "Deaths"),
+])
+def test_readings_that_are_not_the_abuse(nlp, sentence, absent):
+    assert absent not in {i["tag"] for i in run(nlp, sentence)["issues"]}
+
+
+def test_fighting_climate_change_is_still_a_climate_story(nlp):
+    assert "Climate change" in {i["tag"] for i in run(nlp, "How to fight climate change without the US.")["issues"]}
+
+
 @pytest.mark.parametrize("sentence", [
     "Taylor Swift's album The Tortured Poets Department topped the charts.",
     "The chef was a hard-living, tortured genius of the kitchen.",

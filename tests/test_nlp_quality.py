@@ -19,19 +19,19 @@ pytestmark = pytest.mark.slow
 
 SHARED_DIR = SHARED_DATA.parent
 # family -> (precision floor, recall floor), a little under what bench/nlp_quality.py printed
-# (P / R measured: 1.00/0.75, 0.93/0.61, 0.92/0.58, 1.00/0.50, 1.00/0.89, 0.73/0.62, 0.67/0.33, 1.00/0.56, 0.93/0.80)
+# (P / R measured: 1.00/0.75, 0.95/0.78, 0.94/0.79, 1.00/1.00, 1.00/0.89, 0.92/0.85, 0.86/1.00, 1.00/0.78, 0.96/0.89)
 FAMILY_FLOORS = {
     "Child & forced labour": (0.95, 0.70),
-    "Civil liberties & technology": (0.85, 0.55),
-    "Discrimination": (0.85, 0.50),
-    "Environment": (0.95, 0.45),
+    "Civil liberties & technology": (0.90, 0.73),
+    "Discrimination": (0.88, 0.73),
+    "Environment": (0.95, 0.80),
     "Governance & accountability": (0.95, 0.80),
-    "Health & safety": (0.65, 0.55),
-    "Labour": (0.60, 0.30),
-    "Land & communities": (0.95, 0.50),
-    "Security, conflict & violence": (0.88, 0.75),
+    "Health & safety": (0.85, 0.75),
+    "Labour": (0.80, 0.80),
+    "Land & communities": (0.95, 0.70),
+    "Security, conflict & violence": (0.90, 0.83),
 }
-STORY_ACCURACY_FLOOR = 0.83       # measured 0.87
+STORY_ACCURACY_FLOOR = 0.83       # measured 0.86
 FIRM_PRECISION_FLOOR, FIRM_RECALL_FLOOR = 0.82, 0.63   # measured 0.87, 0.68
 
 
