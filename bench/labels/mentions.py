@@ -1,0 +1,91 @@
+"""Hand-labelled company mentions for measuring the firm linker (``mentions.jsonl``): annotations only.
+
+Each row names a span of real text in ``../shared`` by the same references as ``issues.jsonl`` (see
+:mod:`bench.labels`) plus character offsets into the resolved text, and says which tracked firm
+(``companies.csv`` id) the mention is, or ``null`` when it is not a tracked firm (an untracked organisation,
+a common word, a place, a person). ``MENTIONS.md`` here gives the labelling rules and the counts.
+
+Row: ``ref``, ``field`` (``title`` | ``text`` | ``sentence``), ``start``, ``end``, ``mention`` (exactly
+``text[start:end]``), ``firm`` (id or ``null``), ``case`` (one of :data:`CASES`), optional ``note``.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from bench.labels import UnresolvedRef, resolve
+
+MENTIONS_PATH = Path(__file__).resolve().parent / "mentions.jsonl"
+COMPANIES_PATH = Path(__file__).resolve().parents[2] / "companies.csv"
+
+CASES = frozenset({
+    "plain", "short", "legal-form", "subsidiary", "former-name", "common-word", "untracked-org", "possessive",
+    "non-latin",
+})
+FIELDS = frozenset({"title", "text", "sentence"})
+
+
+@lru_cache(maxsize=None)
+def firm_ids(companies_path: Path = COMPANIES_PATH) -> frozenset[str]:
+    """The ids of the tracked firms in ``companies.csv``."""
+    with Path(companies_path).open(newline="", encoding="utf-8") as fh:
+        return frozenset(row["id"] for row in csv.DictReader(fh))
+
+
+def read_rows(path: str | Path = MENTIONS_PATH,
+              companies_path: str | Path = COMPANIES_PATH) -> list[tuple[int, dict]]:
+    """``(line number, row)`` for every row, checked without the shared data: shape, case, field, firm ids.
+
+    Raises :class:`ValueError` naming the line on a malformed row or a firm id that is not in ``companies.csv``.
+    """
+    path = Path(path)
+    firms = firm_ids(Path(companies_path))
+    rows = []
+    for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{n}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{where}: not JSON: {exc}") from exc
+        missing = {"ref", "field", "start", "end", "mention", "firm", "case"} - row.keys()
+        if missing:
+            raise ValueError(f"{where}: missing {sorted(missing)}")
+        if row["field"] not in FIELDS:
+            raise ValueError(f"{where}: unknown field {row['field']!r}")
+        if row["case"] not in CASES:
+            raise ValueError(f"{where}: unknown case {row['case']!r}")
+        start, end = row["start"], row["end"]
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end):
+            raise ValueError(f"{where}: bad offsets {start!r}-{end!r}")
+        if row["firm"] is not None and row["firm"] not in firms:
+            raise ValueError(f"{where}: firm {row['firm']!r} is not in {companies_path}")
+        rows.append((n, row))
+    return rows
+
+
+def load_mentions(shared_dir: str | Path, path: str | Path = MENTIONS_PATH,
+                  companies_path: str | Path = COMPANIES_PATH) -> list[dict]:
+    """Every labelled mention with its resolved ``text`` (the whole title, page text or seed sentence).
+
+    Raises :class:`UnresolvedRef` naming the line when a reference no longer resolves or
+    ``text[start:end]`` is not the labelled mention, and :class:`ValueError` naming the line when a firm id
+    is not in ``companies.csv`` (or the row is malformed).
+    """
+    shared_dir, path = Path(shared_dir), Path(path)
+    mentions = []
+    for n, row in read_rows(path, companies_path):
+        where = f"{path}:{n}"
+        try:
+            text = resolve(row["ref"], row["field"], shared_dir)
+        except UnresolvedRef as exc:
+            raise UnresolvedRef(f"{where}: {exc}") from exc
+        start, end = row["start"], row["end"]
+        if text[start:end] != row["mention"]:
+            raise UnresolvedRef(f"{where}: text[{start}:{end}] is {text[start:end]!r}, "
+                                f"not {row['mention']!r} ({row['ref']})")
+        mentions.append({**row, "text": text})
+    return mentions

@@ -1,0 +1,110 @@
+"""The hand-labelled company-mention set (``bench/labels/mentions.jsonl``) for measuring the firm linker.
+
+The annotations live in the project; the text they point at stays in ``../shared``. The shape checks run
+everywhere; the ones that resolve the text skip when ``../shared`` is absent, except in CI (``CI=true``),
+where its absence is a failure.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bench.labels import UnresolvedRef
+from bench.labels.mentions import CASES, MENTIONS_PATH, load_mentions, read_rows
+
+SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
+NEEDED = (
+    SHARED_DIR / "data" / "feeds" / "news" / "index.json",
+    SHARED_DIR / "data" / "articles" / "fundus" / "index.jsonl",
+    SHARED_DIR / "seeds" / "bhrrc-ict-snapshot-brief.txt",
+    SHARED_DIR / "seeds" / "ict-campaign-page.txt",
+)
+FIRM_REQUIRED = {"plain", "legal-form", "subsidiary", "former-name", "non-latin"}
+
+
+def _require_shared() -> None:
+    missing = [str(p) for p in NEEDED if not p.exists()]
+    if not missing:
+        return
+    if os.environ.get("CI") == "true":
+        raise AssertionError(f"{missing} missing in CI: the shared data must be beside the checkout")
+    pytest.skip(f"{missing[0]} not found (the shared data folder is not beside this checkout)")
+
+
+@pytest.fixture(scope="module")
+def mentions() -> list[dict]:
+    _require_shared()
+    return load_mentions(SHARED_DIR)
+
+
+def _item(row: dict) -> tuple[str, str]:
+    return json.dumps(row["ref"], sort_keys=True), row["field"]
+
+
+def test_rows_are_well_formed_without_the_shared_data():
+    rows = [row for _, row in read_rows()]          # raises on unknown case/field or a firm not in companies.csv
+    assert len(rows) >= 300
+    for row in rows:
+        assert row["end"] - row["start"] == len(row["mention"]), row
+        assert row["mention"] == row["mention"].strip() and row["mention"], row
+        if row["case"] in FIRM_REQUIRED:
+            assert row["firm"], row
+        if row["case"] == "untracked-org":
+            assert row["firm"] is None, row
+    spans = Counter((*_item(row), row["start"]) for row in rows)
+    assert not [k for k, n in spans.items() if n > 1], "duplicate rows"
+
+
+def test_set_resolves_with_exact_word_aligned_offsets(mentions):
+    assert len(mentions) >= 300
+    by_item: dict[tuple[str, str], list[dict]] = {}
+    for row in mentions:
+        text, start, end = row["text"], row["start"], row["end"]
+        assert text[start:end] == row["mention"]
+        assert start == 0 or not text[start - 1].isalnum(), f"{row['mention']!r} starts inside a word"
+        assert end == len(text) or not text[end].isalnum(), f"{row['mention']!r} ends inside a word"
+        by_item.setdefault(_item(row), []).append(row)
+    for rows in by_item.values():
+        rows.sort(key=lambda r: r["start"])
+        for a, b in zip(rows, rows[1:]):
+            assert a["end"] <= b["start"], f"overlapping spans {a['mention']!r} / {b['mention']!r}"
+
+
+def test_case_counts_cover_the_hard_cases(mentions):
+    cases = Counter(row["case"] for row in mentions)
+    assert set(cases) <= CASES
+    common = [row for row in mentions if row["case"] == "common-word"]
+    assert len(common) >= 60, cases
+    assert sum(row["firm"] is None for row in common) >= 25          # "the Amazon rainforest", "a gap", "Next up"
+    assert sum(row["firm"] is not None for row in common) >= 25      # Amazon, Apple, Meta, X, Sky as companies
+    assert cases["untracked-org"] >= 40, cases
+    assert cases["subsidiary"] + cases["former-name"] >= 15, cases
+    assert cases["possessive"] >= 20, cases
+    assert cases["non-latin"] >= 1 and cases["legal-form"] >= 5, cases
+
+
+def test_set_is_spread_over_many_items_and_sources(mentions):
+    per_page = Counter(json.dumps(row["ref"], sort_keys=True) for row in mentions)
+    assert max(per_page.values()) <= 10, per_page.most_common(3)
+    assert len(per_page) >= 150
+    files = Counter(row["ref"]["file"] for row in mentions)
+    assert files["feeds/news/index.json"] >= 100 and files["articles/fundus/index.jsonl"] >= 150, files
+    assert len({row["firm"] for row in mentions if row["firm"]}) >= 60
+
+
+def test_load_mentions_names_the_bad_line(tmp_path, mentions):
+    row = {k: v for k, v in mentions[0].items() if k != "text"}
+    shifted = tmp_path / "shifted.jsonl"
+    shifted.write_text(json.dumps(row) + "\n" + json.dumps({**row, "start": row["start"] + 1,
+                                                             "end": row["end"] + 1}) + "\n", "utf-8")
+    with pytest.raises(UnresolvedRef, match=r"shifted\.jsonl:2"):
+        load_mentions(SHARED_DIR, shifted)
+    unknown = tmp_path / "unknown.jsonl"
+    unknown.write_text(json.dumps({**row, "firm": "no-such-firm-xx"}) + "\n", "utf-8")
+    with pytest.raises(ValueError, match=r"unknown\.jsonl:1"):
+        load_mentions(SHARED_DIR, unknown)
+    assert MENTIONS_PATH.name == "mentions.jsonl"
