@@ -92,3 +92,13 @@ def test_story_type_and_firm_links(figures):
     assert figures["story_accuracy"] >= STORY_ACCURACY_FLOOR
     precision, recall, _ = figures["firm"]
     assert precision >= FIRM_PRECISION_FLOOR and recall >= FIRM_RECALL_FLOOR, (precision, recall)
+
+
+def test_the_held_out_set_resolves_and_shares_no_item_with_the_development_set():
+    _require_shared()
+    holdout = LABELS_PATH.with_name("issues_holdout.jsonl")
+    held = load_labelled(SHARED_DIR, holdout)
+    assert len(held) >= 100
+    dev_refs = {json.dumps(json.loads(line)["ref"], sort_keys=True)
+                for line in LABELS_PATH.read_text("utf-8").splitlines() if line.strip()}
+    assert not {json.dumps(item["ref"], sort_keys=True) for item in held} & dev_refs
