@@ -172,7 +172,7 @@ class CompanyGazetteer:
                 if needs_case and end - start > 1 and ent_labels & MULTI_WORD_VETO:
                     continue      # "Renewable Energy Week", "Southern California"
                 if (not needs_evidence and end - start == 1 and ent_labels & PERSON_OR_PLACE
-                        and not _coined(text)):
+                        and not _coined(text) and _person_or_place_here(doc, start, text)):
                     needs_evidence, strict = True, False   # "Raymond", "Harris": a person here, unless cues
                 (weak if needs_evidence else strong).append((fid, surface))
             if strong:
@@ -332,6 +332,17 @@ class CompanyGazetteer:
         self.set_firms(TrackedFirm(id=r["id"], name=r["name"], aliases=tuple(r.get("aliases", ())),
                                    country=r.get("country", ""), parent_id=r.get("parent_id", ""))
                        for r in rows)
+
+
+def _person_or_place_here(doc: Doc, i: int, word: str) -> bool:
+    """The NER's PERSON / place label on a one-word name is believed when the entity is longer than the
+    name ("Kamala Harris"), the word is a place we know, or the document names a person ending with it
+    ("Kamala Harris ... Harris said"); a lone "Netflix" or "Temu" labelled PERSON or GPE, as the small
+    model often does in headlines, is the company."""
+    ent = next((e for e in doc.ents if e.start <= i < e.end), None)
+    if ent is None or len(ent) > 1 or word in PLACE_WORDS:
+        return True
+    return any(e.label_ == "PERSON" and len(e) > 1 and e[-1].text == word for e in doc.ents)
 
 
 def _coined(word: str) -> bool:

