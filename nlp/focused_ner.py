@@ -13,6 +13,7 @@ a layer the main pipeline computes): :func:`standalone_ner` says which.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Iterable, Iterator
 
 from spacy.language import Language
@@ -70,7 +71,7 @@ def _copy_entities(excerpt: Doc, doc: Doc, runs: list[tuple[int, int]]) -> None:
         n += e - s
 
     def to_doc(i: int) -> int:
-        k = max(j for j, off in enumerate(offsets) if off <= i)
+        k = bisect_right(offsets, i) - 1
         return runs[k][0] + i - offsets[k]
 
     ents = []

@@ -299,29 +299,20 @@ class Prefilter:
 
     def _model_text(self, text: str, c: CheapField, keep: set[int],
                     ner: set[int]) -> tuple[str, FieldLayout]:
-        runs: list[tuple[int, int]] = []             # (field start, field end)
-        for i in sorted(keep):
-            start, end = c.sents[i]
-            if runs and i - 1 in keep:
-                runs[-1] = (runs[-1][0], end)
-            else:
-                runs.append((start, end))
         parts, layout_runs, pos = [], [], 0
-        for start, end in runs:
+        for start, end in _sentence_runs(keep, c.sents):
             if parts:
                 parts.append(SEPARATOR)
                 pos += len(SEPARATOR)
             parts.append(text[start:end])
             layout_runs.append((pos, start, end - start))
             pos += end - start
-        ner_runs: list[tuple[int, int]] = []         # the sentences the NER reads, in model-text offsets
-        for i in sorted(ner):
-            start, end = c.sents[i]
+        # the sentences the NER reads, in model-text offsets (ner is a subset of keep, so each run of them
+        # lies inside one run of the model text)
+        ner_runs = []
+        for start, end in _sentence_runs(ner, c.sents):
             local = _to_model(layout_runs, start)
-            if ner_runs and i - 1 in ner:          # the same run of the model text
-                ner_runs[-1] = (ner_runs[-1][0], local + end - start)
-            else:
-                ner_runs.append((local, local + end - start))
+            ner_runs.append((local, local + end - start))
         places = []
         if self.places is not None:
             self.places(c.doc)
@@ -329,6 +320,18 @@ class Prefilter:
         layout = FieldLayout(sent_starts=[s for s, _ in c.sents], runs=layout_runs, places=places,
                              ner_runs=ner_runs)
         return "".join(parts), layout
+
+
+def _sentence_runs(indices: set[int], sents: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The chosen sentences as (field start, field end) runs, adjacent sentences merged."""
+    runs: list[tuple[int, int]] = []
+    for i in sorted(indices):
+        start, end = sents[i]
+        if runs and i - 1 in indices:
+            runs[-1] = (runs[-1][0], end)
+        else:
+            runs.append((start, end))
+    return runs
 
 
 def _to_model(layout_runs: list[tuple[int, int, int]], field_char: int) -> int:

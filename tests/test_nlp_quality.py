@@ -10,7 +10,7 @@ import os
 import pytest
 
 from bench.labels import LABELS_PATH, load_labelled, resolve
-from bench.nlp_quality import labelled_figures
+from bench.nlp_quality import HOLDOUT_PATH, labelled_figures
 from catalog.load import load_companies
 from nlp import build_pipeline
 from tests.conftest import PROJECT_DIR, SHARED_DATA, shared_data
@@ -96,8 +96,7 @@ def test_story_type_and_firm_links(figures):
 
 def test_the_held_out_set_resolves_and_shares_no_item_with_the_development_set():
     _require_shared()
-    holdout = LABELS_PATH.with_name("issues_holdout.jsonl")
-    held = load_labelled(SHARED_DIR, holdout)
+    held = load_labelled(SHARED_DIR, HOLDOUT_PATH)
     assert len(held) >= 100
     dev_refs = {json.dumps(json.loads(line)["ref"], sort_keys=True)
                 for line in LABELS_PATH.read_text("utf-8").splitlines() if line.strip()}
