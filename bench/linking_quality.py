@@ -38,14 +38,26 @@ if str(PROJECT_DIR) not in sys.path:
     sys.path.insert(0, str(PROJECT_DIR))
 
 from bench.labels.mentions import load_mentions  # noqa: E402
+from bench.nlp_quality import met, prf  # noqa: E402
 
 SHARED_DIR = PROJECT_DIR.parent / "shared"
 PRECISION_TARGET, RECALL_TARGET, SPEED_TARGET, MEMORY_TARGET_MB = 0.97, 0.93, 50.0, 300
 BASELINE_CUTOFF = 90
 
 
-def prf(tp: int, fp: int, fn: int) -> tuple[float, float]:
-    return (tp / (tp + fp) if tp + fp else 1.0), (tp / (tp + fn) if tp + fn else 1.0)
+def ancestors(fid: str, parents: dict[str, str]) -> set[str]:
+    """The tracked parents of a firm, up the chain (cycle-safe)."""
+    seen: set[str] = set()
+    while fid in parents and parents[fid] not in seen:
+        fid = parents[fid]
+        seen.add(fid)
+    return seen
+
+
+def right_firm(predicted: str | None, gold: str | None, parents: dict[str, str]) -> bool:
+    """The labelled firm, or a tracked subsidiary of it (the link then reaches it through its parent)."""
+    return predicted is not None and gold is not None and (
+        predicted == gold or gold in ancestors(predicted, parents))
 
 
 def items_of(mentions: list[dict]) -> dict[tuple[str, str], list[dict]]:
@@ -74,22 +86,13 @@ def score_in_context(items: dict, predicted: dict, parents: dict[str, str]) -> d
     counts: Counter = Counter()
     by_case: Counter = Counter()
     errors = []
-
-    def ancestors(fid: str) -> set[str]:
-        seen = set()
-        while fid in parents and parents[fid] not in seen:
-            fid = parents[fid]
-            seen.add(fid)
-        return seen
-
     for key, gold_rows in items.items():
         preds = predicted[key]
         for g in gold_rows:
             over = [p for p in preds if p["start"] < g["end"] and g["start"] < p["end"]]
             own = {p["id"] for p in over if "via parent" not in p["reason"]}
             gold = g["firm"]
-            # the gold firm, or a tracked subsidiary of it (the link then reaches it through its parent)
-            correct = {f for f in own if gold is not None and (f == gold or gold in ancestors(f))}
+            correct = {f for f in own if right_firm(f, gold, parents)}
             tp, fn = int(bool(correct)), int(gold is not None and not correct)
             fp = len(own - correct)
             counts.update(tp=tp, fp=fp, fn=fn)
@@ -138,11 +141,11 @@ def string_prf(mentions: list[dict], links: dict[str, str | None], parents: dict
     tp = fp = fn = 0
     for m in mentions:
         got, gold = links[m["mention"]], m["firm"]
-        ok = got is not None and (got == gold or parents.get(got) == gold)
+        ok = right_firm(got, gold, parents)
         tp += ok
         fp += got is not None and not ok
         fn += gold is not None and not ok
-    return prf(tp, fp, fn)
+    return prf(tp, fp, fn)[:2]
 
 
 def linker_memory_mb() -> float:
@@ -170,8 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     nlp = build_pipeline(firms)
     result = score_in_context(items, predicted_links(nlp, items), parents)
     c = result["counts"]
-    p, r = prf(c["tp"], c["fp"], c["fn"])
-    met = lambda ok: "MET" if ok else "NOT MET"  # noqa: E731
+    p, r, _ = prf(c["tp"], c["fp"], c["fn"])
     print(f"Labelled mentions: {len(mentions)} in {len(items)} items "
           f"({sum(m['firm'] is not None for m in mentions)} with a tracked firm)")
     print(f"links in context (whole pipeline): P {p:.3f} R {r:.3f}  (tp {c['tp']} fp {c['fp']} fn {c['fn']})  "
@@ -179,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'case':14} {'P':>5} {'R':>5} {'tp':>4} {'fp':>4} {'fn':>4}")
     for case in sorted({k for k, _ in result["by_case"]}):
         bc = result["by_case"]
-        cp, cr = prf(bc[case, "tp"], bc[case, "fp"], bc[case, "fn"])
+        cp, cr, _ = prf(bc[case, "tp"], bc[case, "fp"], bc[case, "fn"])
         print(f"{case:14} {cp:5.2f} {cr:5.2f} {bc[case, 'tp']:4d} {bc[case, 'fp']:4d} {bc[case, 'fn']:4d}")
 
     strings = sorted({m["mention"] for m in mentions})
