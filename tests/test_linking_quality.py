@@ -1,0 +1,41 @@
+"""Firm links on the hand-labelled mentions (``bench/labels/mentions.jsonl``, text resolved from ../shared):
+precision and recall of the whole pipeline stay above floors pinned a little under what
+``python -m bench.linking_quality`` printed. Raise the floors when linking improves; a drop is a regression.
+No timing here: the speed against the baseline is the benchmark's."""
+from __future__ import annotations
+
+import pytest
+
+from bench.labels.mentions import load_mentions
+from bench.linking_quality import items_of, predicted_links, score_in_context
+from bench.nlp_quality import prf
+from catalog.load import load_companies
+from nlp import build_pipeline
+from tests.conftest import PROJECT_DIR, SHARED_DATA, shared_data
+
+pytestmark = pytest.mark.slow
+
+PRECISION_FLOOR, RECALL_FLOOR = 0.90, 0.55      # measured 0.933, 0.571
+# the headline names the small NER calls PERSON / GPE ("Is Netflix making us stupid?"): all linked now
+PLAIN_RECALL_FLOOR = 0.88                       # measured 0.91 (0.83 before)
+
+
+@pytest.fixture(scope="module")
+def result():
+    shared_data("feeds", "news", "index.json")      # skips (or fails in CI) when ../shared is absent
+    firms = load_companies(PROJECT_DIR / "companies.csv")[0]
+    items = items_of(load_mentions(SHARED_DATA.parent))
+    return score_in_context(items, predicted_links(build_pipeline(firms), items),
+                            {f.id: f.parent_id for f in firms if f.parent_id})
+
+
+def test_links_in_context_stay_above_the_floors(result):
+    c = result["counts"]
+    precision, recall, _ = prf(c["tp"], c["fp"], c["fn"])
+    assert precision >= PRECISION_FLOOR and recall >= RECALL_FLOOR, (precision, recall)
+
+
+def test_plain_names_in_headlines_are_linked(result):
+    bc = result["by_case"]
+    _, recall, _ = prf(bc["plain", "tp"], bc["plain", "fp"], bc["plain", "fn"])
+    assert recall >= PLAIN_RECALL_FLOOR
