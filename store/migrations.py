@@ -175,3 +175,22 @@ def m003_stories(db: Database) -> None:
                  from articles a left join analyses an on an.article_id = a.id) as ranked
            where rank = 1""",
     )
+
+
+@migrations()
+def m004_link_corrections(db: Database) -> None:
+    """Researchers' corrections to firm links, applied by the linker on every later run.
+
+    - kind "not_firm": the name (normalised, `name_key`) never links to `company_id`;
+    - kind "alias": the name is an alias of `company_id` (linked exactly, confidence 0.95).
+    `article_id` records where the researcher saw it; the correction applies to every article.
+    """
+    db["link_corrections"].create(
+        {
+            "id": int, "kind": str, "name": str, "name_key": str, "company_id": str,
+            "article_id": int, "user": str, "note": str, "created": str,
+        },
+        pk="id",
+        not_null={"kind", "name", "name_key", "company_id"},
+    )
+    db["link_corrections"].create_index(["kind", "name_key", "company_id"], unique=True)
