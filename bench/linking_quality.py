@@ -149,10 +149,12 @@ def string_prf(mentions: list[dict], links: dict[str, str | None], parents: dict
 
 
 def linker_memory_mb() -> float:
-    code = ("import resource, sys; sys.path.insert(0, %r)\n"
+    code = ("import re, sys; sys.path.insert(0, %r)\n"
             "from catalog.load import load_companies\nfrom nlp.linking import FirmLinker\n"
             "l = FirmLinker(load_companies(__import__('pathlib').Path(%r))[0]); l.link('Samsung Electronics')\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+            # VmHWM, not ru_maxrss: on Linux ru_maxrss survives exec, so a child started by a big
+            # parent (this bench, with spaCy loaded) would report the parent's size.
+            "print(int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) / 1024)"
             % (str(PROJECT_DIR), str(PROJECT_DIR / "companies.csv")))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])

@@ -102,6 +102,7 @@ def load_companies(path: Path) -> tuple[list[TrackedFirm], list[RowProblem]]:
             isin=get(cells, "isin"), cik=get(cells, "cik"),
             tickers=tuple(t.strip() for t in get(cells, "tickers").split("|") if t.strip()),
             parent_id=get(cells, "parent_id"),
+            partner_ids=tuple(p.strip() for p in get(cells, "partner_ids").split("|") if p.strip()),
             curated=get(cells, "curated").lower() in ("1", "true", "yes"),
         ))
     return firms, problems

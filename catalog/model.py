@@ -1,7 +1,7 @@
 """One tracked firm, as every part of the project sees it."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -17,8 +17,20 @@ class TrackedFirm:
     tickers: tuple[str, ...] = field(default_factory=tuple)
     parent_id: str = ""
     curated: bool = False        # hand-curated entry (private / state-owned firms trackers follow)
+    partner_ids: tuple[str, ...] = field(default_factory=tuple)  # a joint venture's partner firms
 
     @property
     def names(self) -> tuple[str, ...]:
         """Every name the firm may appear under in text: the name first, then aliases."""
         return (self.name, *self.aliases)
+
+
+def with_extra_aliases(firms: list[TrackedFirm], extra: dict[str, list[str]]) -> list[TrackedFirm]:
+    """The firms with more aliases (researchers' corrections: "this name is an alias of that firm")."""
+    if not extra:
+        return list(firms)
+    out = []
+    for firm in firms:
+        added = [a for a in extra.get(firm.id, ()) if a not in firm.names]
+        out.append(replace(firm, aliases=(*firm.aliases, *added)) if added else firm)
+    return out

@@ -2,7 +2,7 @@
 
 Input record: ``{"id", "title", "text"}``. Output record (keys fixed; extra keys may be added)::
 
-    id, companies: [{id, name, mention, field, start, end, confidence, reason, role}],
+    id, companies: [{id, name, mention, field, start, end, confidence, reason, role, relation, via}],
     issues: [{tag, tag_id, family, evidence, field, negated: False}], places: [{country, region}],
     story_type, flagged, score, flag_reason
 
@@ -131,6 +131,7 @@ def annotate(record: dict, title: Doc, text: Doc, *, threshold: float = DEFAULT_
                 "id": info["id"], "name": info["name"], "mention": span.text, "field": fld,
                 "start": start, "end": end_of(span.end_char), "confidence": info["confidence"],
                 "reason": info["reason"], "role": info["role"], "sent": sent_of(start, span.start),
+                "relation": info.get("relation", ""), "via": info.get("via_parent_of", ""),
             })
         for r in doc._.rr_issues or []:
             item = {"tag": r["tag"], "tag_id": r["tag_id"], "family": r["family"], "evidence": r["evidence"],

@@ -104,6 +104,7 @@ class CompanyGazetteer:
         self.use_ner = use_ner
         self.fuzzy_cutoff = fuzzy_cutoff
         self.firms: list[TrackedFirm] = []
+        self.blocked: set[tuple[str, str]] = set()   # researchers' "this name is not that firm"
         self.common: set[str] = set(FALLBACK_COMMON)
         self._reset()
 
@@ -118,8 +119,10 @@ class CompanyGazetteer:
                    firms: Iterable[TrackedFirm] | None = None) -> None:
         self.set_firms(firms or [])
 
-    def set_firms(self, firms: Iterable[TrackedFirm]) -> None:
+    def set_firms(self, firms: Iterable[TrackedFirm], blocked: Iterable[tuple[str, str]] = ()) -> None:
+        """Fill the matcher and the linker. ``blocked``: (normalised name, firm id) pairs never to link."""
         self.firms = list(firms)
+        self.blocked = {tuple(pair) for pair in blocked}
         self._reset()
         common = self.common = _common_lexicon(self.nlp)
         by_key: dict[str, list[tuple[str, str, bool, bool]]] = defaultdict(list)
@@ -148,7 +151,8 @@ class CompanyGazetteer:
                 self.matcher.add(key, [pdoc])
             by_key[key].append((fid, surface, needs_case, needs_evidence))
         self.entries = dict(by_key)
-        self.linker = FirmLinker(self.firms, fuzzy_cutoff=self.fuzzy_cutoff, protected_keys=protected)
+        self.linker = FirmLinker(self.firms, fuzzy_cutoff=self.fuzzy_cutoff, protected_keys=protected,
+                                 blocked=self.blocked)
 
     # -- processing ----------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
@@ -163,16 +167,21 @@ class CompanyGazetteer:
             strict = True
             ent_labels = {doc[i].ent_type_ for i in range(start, end)}
             for fid, surface, needs_case, needs_evidence in self.entries[self.nlp.vocab.strings[match_id]]:
+                if self.blocked and self.linker.is_blocked(normalise(text), fid):
+                    continue
                 if needs_case and text != surface and not (len(text) > 3 and text == surface.upper()):
                     continue
                 if needs_evidence and not text[:1].isupper():
                     continue
-                if self._inside_other_org(doc, start, end, strict=needs_case or end - start == 1):
-                    continue      # "Apple Daily", "Federal Reserve", "Thomson Reuters Foundation"
+                # Inside a longer ORG: an ordinary-word name is another body ("Apple Daily", "Federal
+                # Reserve"); a distinctive one only inside an institution ("Thomson Reuters Foundation"),
+                # since the small model stretches entities over title-case headlines ("OpenAI Removed").
+                if self._inside_other_org(doc, start, end, strict=needs_case):
+                    continue
                 if needs_case and end - start > 1 and ent_labels & MULTI_WORD_VETO:
                     continue      # "Renewable Energy Week", "Southern California"
                 if (not needs_evidence and end - start == 1 and ent_labels & PERSON_OR_PLACE
-                        and not _coined(text) and _person_or_place_here(doc, start, text)):
+                        and not _coined(text) and _person_or_place_here(doc, start, text, self.common)):
                     needs_evidence, strict = True, False   # "Raymond", "Harris": a person here, unless cues
                 (weak if needs_evidence else strong).append((fid, surface))
             if strong:
@@ -196,7 +205,7 @@ class CompanyGazetteer:
         for span in kept:
             cands = by_span[(span.start, span.end)]
             key_link = self._link_candidates(cands, span.text)
-            for link in self.linker.with_parents(key_link):
+            for link in self.linker.with_parents(key_link, normalise(span.text)):
                 spans.append(Span(doc, span.start, span.end, label="COMPANY", kb_id=link.firm_id))
                 links[link_key(span.start, span.end, link.firm_id)] = _link_dict(link)
 
@@ -221,7 +230,7 @@ class CompanyGazetteer:
                         "id": None, "name": ent.text, "confidence": 0.0,
                         "reason": "untracked organisation (NER)", "role": "passing", "via_parent_of": ""}
                     continue
-                for lk in self.linker.with_parents(link):
+                for lk in self.linker.with_parents(link, normalise(mention)):
                     spans.append(Span(doc, ent.start, ent.end, label="COMPANY", kb_id=lk.firm_id))
                     links[link_key(ent.start, ent.end, lk.firm_id)] = _link_dict(lk)
         spans.sort(key=lambda s: (s.start, s.end))
@@ -295,11 +304,12 @@ class CompanyGazetteer:
 
     # -- serialisation -------------------------------------------------------------------------
     def _cfg(self) -> dict:
-        return {"spans_key": self.spans_key, "use_ner": self.use_ner, "fuzzy_cutoff": self.fuzzy_cutoff}
+        return {"spans_key": self.spans_key, "use_ner": self.use_ner, "fuzzy_cutoff": self.fuzzy_cutoff,
+                "blocked": sorted(self.blocked)}
 
     def _firm_rows(self) -> list[dict]:
         return [{"id": f.id, "name": f.name, "aliases": list(f.aliases), "country": f.country,
-                 "parent_id": f.parent_id} for f in self.firms]
+                 "parent_id": f.parent_id, "partner_ids": list(f.partner_ids)} for f in self.firms]
 
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
         return json.dumps({"cfg": self._cfg(), "firms": self._firm_rows()}).encode()
@@ -329,19 +339,23 @@ class CompanyGazetteer:
         self.spans_key = cfg.get("spans_key", self.spans_key)
         self.use_ner = cfg.get("use_ner", self.use_ner)
         self.fuzzy_cutoff = cfg.get("fuzzy_cutoff", self.fuzzy_cutoff)
-        self.set_firms(TrackedFirm(id=r["id"], name=r["name"], aliases=tuple(r.get("aliases", ())),
-                                   country=r.get("country", ""), parent_id=r.get("parent_id", ""))
-                       for r in rows)
+        self.set_firms((TrackedFirm(id=r["id"], name=r["name"], aliases=tuple(r.get("aliases", ())),
+                                   country=r.get("country", ""), parent_id=r.get("parent_id", ""),
+                                   partner_ids=tuple(r.get("partner_ids", ())))
+                        for r in rows), blocked=cfg.get("blocked", ()))
 
 
-def _person_or_place_here(doc: Doc, i: int, word: str) -> bool:
+def _person_or_place_here(doc: Doc, i: int, word: str, common: set[str]) -> bool:
     """The NER's PERSON / place label on a one-word name is believed when the entity is longer than the
     name ("Kamala Harris"), the word is a place we know, or the document names a person ending with it
     ("Kamala Harris ... Harris said"); a lone "Netflix" or "Temu" labelled PERSON or GPE, as the small
     model often does in headlines, is the company."""
     ent = next((e for e in doc.ents if e.start <= i < e.end), None)
-    if ent is None or len(ent) > 1 or word in PLACE_WORDS:
+    if ent is None or word in PLACE_WORDS:
         return True
+    if len(ent) > 1 and not all(_is_common(t.lower_, common) or _is_common(t.lemma_.lower(), common) or t.is_punct
+                                for t in ent if t.i != i):
+        return True   # "Kamala Harris"; but "Instagram Promised" is a title-case headline, not a name
     return any(e.label_ == "PERSON" and len(e) > 1 and e[-1].text == word for e in doc.ents)
 
 
@@ -356,7 +370,7 @@ def _strip_accents(text: str) -> str:
 
 def _link_dict(link: Link) -> dict:
     return {"id": link.firm_id, "name": link.name, "confidence": link.confidence, "reason": link.reason,
-            "role": "passing", "via_parent_of": link.via_parent_of}
+            "role": "passing", "via_parent_of": link.via_parent_of, "relation": link.relation}
 
 
 @Language.factory(

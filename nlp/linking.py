@@ -5,7 +5,11 @@ Order of attempts:
 2. a one-word mention that starts the names of exactly one firm ("Samsung" -> "Samsung Electronics");
 3. rapidfuzz ``fuzz.ratio`` over a small candidate block (the keys sharing a distinctive token with the
    mention), always with ``score_cutoff``.
-Results are cached per mention. A firm whose ``parent_id`` is tracked also yields its parent(s).
+Results are cached per mention. A firm whose ``parent_id`` is tracked also yields its parent(s), and a joint
+venture its tracked partners (``partner_ids``); each such link names the relation it came through.
+
+Researchers' corrections arrive as ``blocked`` pairs (normalised name, firm id): that name never links to that
+firm, whichever step would have found it. (Their "this name is an alias" corrections are plain aliases.)
 """
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ class FirmLike(Protocol):
     name: str
     aliases: tuple[str, ...]
     parent_id: str
+    partner_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -39,24 +44,30 @@ class Link:
     name: str            # the firm's display name
     confidence: float
     reason: str
-    via_parent_of: str = ""   # child firm id when this link was derived through parent_id
+    via_parent_of: str = ""   # child firm id when this link was derived through parent_id or partner_ids
+    relation: str = ""        # "" (named), "parent" or "joint-venture partner"
 
 
 class FirmLinker:
     """Normalised exact + blocked fuzzy lookup over tracked firms' names and aliases."""
 
     def __init__(self, firms: Iterable[FirmLike], *, fuzzy_cutoff: float = DEFAULT_FUZZY_CUTOFF,
-                 max_block: int = 500, protected_keys: Iterable[str] = ()):
+                 max_block: int = 500, protected_keys: Iterable[str] = (),
+                 blocked: Iterable[tuple[str, str]] = ()):
         self.fuzzy_cutoff = fuzzy_cutoff
         self.max_block = max_block
         self.protected_keys = set(protected_keys)   # keys only the gazetteer's case/evidence rules may link
+        self.blocked = set(blocked)                 # (normalised name, firm id) a researcher ruled out
         self.names: dict[str, str] = {}
         self.parents: dict[str, str] = {}
+        self.partners: dict[str, tuple[str, ...]] = {}
         self.exact: dict[str, list[tuple[str, bool]]] = defaultdict(list)   # key -> [(firm id, is main name)]
         for firm in firms:
             self.names[firm.id] = firm.name
             if firm.parent_id:
                 self.parents[firm.id] = firm.parent_id
+            if getattr(firm, "partner_ids", ()):
+                self.partners[firm.id] = tuple(firm.partner_ids)
             for i, surface in enumerate(firm.names):
                 key = normalise(surface)
                 if key and all(fid != firm.id for fid, _ in self.exact.get(key, ())):
@@ -79,6 +90,8 @@ class FirmLinker:
     def resolve_key(self, key: str, surface: str) -> Link | None:
         """Resolve an exact normalised key (several firms may share an alias: pick one, lower confidence)."""
         cands = self.exact.get(key)
+        if cands and self.blocked:
+            cands = [c for c in cands if (key, c[0]) not in self.blocked]
         if not cands:
             return None
         if len(cands) == 1:
@@ -111,7 +124,7 @@ class FirmLinker:
         if len(key) < 4:
             return None
         prefix = self.first_tokens.get(key)
-        if prefix and len(prefix) == 1:
+        if prefix and len(prefix) == 1 and not self.is_blocked(key, next(iter(prefix))):
             # "Samsung" when only one tracked firm's names start with it ("Samsung Electronics")
             fid = next(iter(prefix))
             return Link(fid, self.names[fid], 0.8, f"first word of '{self.names[fid]}' (only tracked firm)")
@@ -130,14 +143,19 @@ class FirmLinker:
         if len(cand_key.split()) != len(key.split()) and score < 95:
             return None      # "communications" is not "b communications"
         exact = self.resolve_key(cand_key, cand_key)
-        assert exact is not None
+        if exact is None or self.is_blocked(key, exact.firm_id):
+            return None
         shown = self.names[exact.firm_id] if normalise(self.names[exact.firm_id]) == cand_key else cand_key
         return replace(exact, confidence=round(min(exact.confidence, score / 100) * 0.9, 3),
                        reason=f"fuzzy {score:.0f} on '{shown}'")
 
-    # -- parents -----------------------------------------------------------------------------
-    def with_parents(self, link: Link) -> list[Link]:
-        """The link followed by one link per tracked ancestor (cycle-safe)."""
+    def is_blocked(self, key: str, firm_id: str) -> bool:
+        return (key, firm_id) in self.blocked
+
+    # -- relations ---------------------------------------------------------------------------
+    def with_parents(self, link: Link, key: str = "") -> list[Link]:
+        """The link followed by one link per tracked ancestor, then per tracked joint-venture partner of the
+        firm or its ancestors (cycle-safe). ``key``: the mention's normalised name, to honour corrections."""
         out = [link]
         seen = {link.firm_id}
         child = link.firm_id
@@ -145,8 +163,18 @@ class FirmLinker:
         conf = link.confidence
         while parent and parent not in seen and parent in self.names:
             conf = round(conf * 0.9, 3)
-            out.append(Link(parent, self.names[parent], conf,
-                            f"via parent of {self.names[child]} ({link.reason})", via_parent_of=link.firm_id))
+            if not self.is_blocked(key, parent):
+                out.append(Link(parent, self.names[parent], conf,
+                                f"via parent of {self.names[child]} ({link.reason})",
+                                via_parent_of=link.firm_id, relation="parent"))
             seen.add(parent)
             child, parent = parent, self.parents.get(parent)
+        for venture in [link.firm_id, *(l.firm_id for l in out[1:])]:
+            for partner in self.partners.get(venture, ()):
+                if partner in seen or partner not in self.names or self.is_blocked(key, partner):
+                    continue
+                seen.add(partner)
+                out.append(Link(partner, self.names[partner], round(link.confidence * 0.8, 3),
+                                f"partner in joint venture {self.names[venture]} ({link.reason})",
+                                via_parent_of=venture, relation="joint-venture partner"))
         return out

@@ -8,7 +8,7 @@ from typing import Iterable
 import spacy
 from spacy.language import Language
 
-from catalog.model import TrackedFirm
+from catalog.model import TrackedFirm, with_extra_aliases
 
 from . import company_gazetteer, issue_tagger, places, story  # noqa: F401  (registers the factories)
 from .taxonomy import load_taxonomy
@@ -29,10 +29,11 @@ def resolve_model_name(model: str | None = None) -> str:
     return FALLBACK_MODEL
 
 
-def add_components(nlp: Language, firms: Iterable[TrackedFirm], taxonomy_path: Path | None = None) -> Language:
+def add_components(nlp: Language, firms: Iterable[TrackedFirm], taxonomy_path: Path | None = None,
+                   blocked: Iterable[tuple[str, str]] = ()) -> Language:
     """Add and fill the four RightsRadar components (after ``ner`` when there is one)."""
     gazetteer = nlp.add_pipe("rightsradar_company_gazetteer_v1", last=True)
-    gazetteer.set_firms(firms)
+    gazetteer.set_firms(firms, blocked=blocked)
     tagger = nlp.add_pipe("rightsradar_issue_tagger_v1", last=True)
     tagger.set_taxonomy(load_taxonomy(taxonomy_path))
     places_pipe = nlp.add_pipe("rightsradar_places_v1", last=True)
@@ -42,8 +43,11 @@ def add_components(nlp: Language, firms: Iterable[TrackedFirm], taxonomy_path: P
 
 
 def build_pipeline(firms: list[TrackedFirm], model: str | None = None,
-                   taxonomy_path: Path | None = None) -> Language:
+                   taxonomy_path: Path | None = None, corrections=None) -> Language:
     """Load the statistical model and add the RightsRadar components filled with ``firms``.
+
+    ``corrections`` (``store.corrections.LinkCorrections`` or anything with ``aliases`` and ``blocked``):
+    researchers' alias corrections become aliases, their "not this firm" corrections block a link.
 
     The statistical components are not re-initialised (only ours receive data), so the trained weights
     stay as shipped.
@@ -55,4 +59,6 @@ def build_pipeline(firms: list[TrackedFirm], model: str | None = None,
         if model or os.environ.get(MODEL_ENV) or name == FALLBACK_MODEL:
             raise
         nlp = spacy.load(FALLBACK_MODEL)
-    return add_components(nlp, firms, taxonomy_path)
+    if corrections:
+        firms = with_extra_aliases(firms, corrections.aliases)
+    return add_components(nlp, firms, taxonomy_path, blocked=corrections.blocked if corrections else ())
