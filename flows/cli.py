@@ -75,6 +75,54 @@ def build_parser() -> argparse.ArgumentParser:
         toggle.set_defaults(func=cmd_sources_toggle, enabled=enabled)
 
     add_companies_commands(commands)
+    reprocess = commands.add_parser("reprocess", help="analyse stored articles again after a taxonomy, "
+                                                      "company list or model change (no refetch)",
+                                    description="Re-analyse the stored articles whose analysis is stale "
+                                                "(taxonomy, companies, link corrections, model or code changed), "
+                                                "rewrite only those whose annotations changed, and rescore every "
+                                                "story with flagging.yaml.")
+    reprocess.add_argument("--db", type=Path, help="SQLite file (default: $RIGHTSRADAR_DB or rightsradar.db)")
+    reprocess.add_argument("--companies", type=Path, default=PROJECT_DIR / "companies.csv",
+                           help="tracked-firm CSV (default: the project's companies.csv)")
+    reprocess.add_argument("--flagging", type=Path, help="flagging settings (default: flagging.yaml)")
+    reprocess.add_argument("--taxonomy", type=Path, help="issue taxonomy (default: taxonomy.yaml)")
+    reprocess.set_defaults(func=cmd_reprocess)
+
+    backfill = commands.add_parser("backfill", help="collect a date range from feed archives and sitemaps",
+                                   description="Collect the articles published between --since and --until "
+                                               "(UTC days, inclusive) that feed and sitemap sources still list in "
+                                               "their archives, then analyse and flag them.")
+    backfill.add_argument("--since", required=True, help="first day, YYYY-MM-DD")
+    backfill.add_argument("--until", help="last day, YYYY-MM-DD (default: now)")
+    backfill.add_argument("--source", action="append", dest="source_ids", metavar="ID",
+                          help="only this source (repeatable; default: every feed and sitemap source)")
+    backfill.add_argument("--db", type=Path, help="SQLite file (default: $RIGHTSRADAR_DB or rightsradar.db)")
+    backfill.add_argument("--sources", type=Path, default=PROJECT_DIR / "sources.yaml",
+                          help="source registry (default: sources.yaml)")
+    backfill.add_argument("--companies", type=Path, default=PROJECT_DIR / "companies.csv",
+                          help="tracked-firm CSV (default: the project's companies.csv)")
+    backfill.add_argument("--work-dir", type=Path, default=Path("work"), help="crawl files and logs")
+    backfill.set_defaults(func=cmd_backfill)
+
+    runs = commands.add_parser("runs", help="recent runs: counts, failing sources, errors",
+                               description="List recent runs, newest first: flow, status, duration, per-run "
+                                           "counts, and each failing source with why, one line each.")
+    runs.add_argument("--db", type=Path, help="SQLite file (default: $RIGHTSRADAR_DB or rightsradar.db)")
+    runs.add_argument("--limit", type=int, default=10, help="how many runs (default: 10)")
+    runs.set_defaults(func=cmd_runs)
+
+    serve = commands.add_parser("serve", help="run the flows on schedule in one long-running process",
+                                description="Serve the daily (cron 0 5 * * *, UTC), reprocess and backfill flows "
+                                            "with Prefect's flow.serve: one process, no worker needed. Needs a "
+                                            "Prefect API (PREFECT_API_URL, or `prefect server start`).")
+    serve.add_argument("--db", type=Path, help="SQLite file (default: $RIGHTSRADAR_DB or rightsradar.db)")
+    serve.add_argument("--sources", type=Path, default=PROJECT_DIR / "sources.yaml",
+                       help="source registry (default: sources.yaml)")
+    serve.add_argument("--companies", type=Path, default=PROJECT_DIR / "companies.csv",
+                       help="tracked-firm CSV (default: the project's companies.csv)")
+    serve.add_argument("--work-dir", type=Path, default=Path("work").resolve(), help="crawl files and logs")
+    serve.set_defaults(func=cmd_serve)
+
     return parser
 
 
@@ -113,6 +161,63 @@ def _run_daily(daily, run_in_progress, **params) -> int:
 
 def cmd_reextract(args) -> int:
     from flows.steps import reextract_articles
+def cmd_reprocess(args) -> int:
+    from flows.flagging import FlaggingConfigError
+    from flows.reprocess import reprocess
+    from store.db import default_db_path
+    from store.runs import RunInProgress
+
+    db_path = args.db or default_db_path()
+    try:
+        counts = reprocess(db_path=db_path, companies_path=args.companies, flagging_path=args.flagging,
+                           taxonomy_path=args.taxonomy)
+    except (RunInProgress, FlaggingConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3 if isinstance(exc, RunInProgress) else 2
+    print("\n".join(counts["summary"]))
+    return 0
+
+
+def cmd_backfill(args) -> int:
+    from flows.backfill import BackfillRangeError, backfill, window
+    from store.db import default_db_path
+    from store.runs import RunInProgress
+
+    try:
+        window(args.since, args.until)   # a bad range is reported before Prefect starts
+        counts = backfill(since=args.since, until=args.until, db_path=args.db or default_db_path(),
+                          sources_path=args.sources, companies_path=args.companies, work_dir=args.work_dir,
+                          source_ids=args.source_ids)
+    except (RunInProgress, BackfillRangeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3 if isinstance(exc, RunInProgress) else 2
+    print("\n".join(counts["summary"]))
+    return 0
+
+
+def cmd_runs(args) -> int:
+    from flows.report import run_lines
+    from store import open_db
+    from store.db import default_db_path
+    from store.runs import recent_runs
+
+    rows = recent_runs(open_db(args.db or default_db_path()), args.limit)
+    if not rows:
+        print("no runs yet")
+    for row in rows:
+        print("\n".join(run_lines(row)))
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from flows.serve import serve_flows
+    from store.db import default_db_path
+
+    serve_flows(db_path=(args.db or default_db_path()).resolve(), sources_path=args.sources.resolve(),
+                companies_path=args.companies.resolve(), work_dir=args.work_dir.resolve())
+    return 0
+
+
     from store.db import default_db_path
 
     counts = reextract_articles(args.db or default_db_path(), args.source)

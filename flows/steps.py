@@ -12,12 +12,19 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from spiders.source_health import after_failure, due, failure_kind
+from flows.fingerprint import analysis_fingerprint
+from flows.flagging import load_flagging, rescore, score_with_sources
+from flows.progress import report_progress
 from store import open_db
+from store.analysis_state import (analysed_in_stories_of, corrections_digest, stale_articles, story_carriers,
+                                  urls_seen_since)
 from store.annotations import save_analysis
 from store.articles import articles_for_analysis, known_urls, save_article
 from store.companies import sync_companies
+from store.corrections import load_corrections
 from store.pages import iter_raw_pages, update_extraction
-from store.sources import poll_state, record_failure, record_success, sync_sources
+from store.runs import set_progress
+from store.sources import poll_state, record_failure, record_success, save_validators, sync_sources
 
 
 class CrawlFailed(RuntimeError):
@@ -44,26 +51,32 @@ def sources_due(db_path: Path, sources: list[dict]) -> tuple[list[dict], dict[st
     return ready, waiting
 
 
-def collect(db_path: Path, sources: list[dict], work_dir: Path,
-            scrapy_settings: dict | None = None) -> tuple[list[int], dict]:
+def collect(db_path: Path, sources: list[dict], work_dir: Path, scrapy_settings: dict | None = None,
+            on_update=None, backfill: bool = False) -> tuple[list[int], dict]:
     """Poll the feeds and fetch new articles in a Scrapy subprocess, storing each item as soon as
     the crawler writes it: storing overlaps fetching, and a crawler that dies half-way leaves what
     it fetched stored. Returns new article ids and per-source counts (as store_items)."""
-    command, items_file, log_file = _crawl_command(db_path, sources, work_dir, scrapy_settings)
+    command, items_file, log_file = _crawl_command(db_path, sources, work_dir, scrapy_settings, backfill)
     with log_file.open("w") as log:
         crawler = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        validators: dict[str, dict] = {}
         try:
-            stored = store_lines(db_path, _follow(items_file, crawler))
+            stored = store_lines(db_path, report_progress(_follow(items_file, crawler), "collect",
+                                                          on_update=on_update),
+                                 pending_validators=validators)
         finally:
             if crawler.poll() is None:   # the store failed: do not leave the crawler running
                 crawler.kill()
             crawler.wait()
     _check_crawler(crawler.returncode, log_file)
+    # Only now that every item of the crawl is stored: a run killed half-way must not leave a
+    # feed looking "unchanged" to the next run while some of its articles were never stored.
+    save_validators(open_db(db_path), validators)
     return stored
 
 
-def _crawl_command(db_path: Path, sources: list[dict], work_dir: Path,
-                   scrapy_settings: dict | None) -> tuple[list[str], Path, Path]:
+def _crawl_command(db_path: Path, sources: list[dict], work_dir: Path, scrapy_settings: dict | None,
+                   backfill: bool = False) -> tuple[list[str], Path, Path]:
     work_dir.mkdir(parents=True, exist_ok=True)
     sources_file = work_dir / "sources.json"
     sources_file.write_text(json.dumps(sources), "utf-8")
@@ -72,7 +85,7 @@ def _crawl_command(db_path: Path, sources: list[dict], work_dir: Path,
     items_file = work_dir / "items.jsonl"
     items_file.unlink(missing_ok=True)   # a retried attempt must not read the last attempt's items
     command = [sys.executable, "-m", "spiders.crawl", "--sources", str(sources_file),
-               "--known", str(known_file), "--out", str(items_file)]
+               "--known", str(known_file), "--out", str(items_file)] + (["--backfill"] if backfill else [])
     for name, value in (scrapy_settings or {}).items():
         command += ["--set", f"{name}={value}"]
     return command, items_file, work_dir / "crawl.log"
@@ -111,8 +124,9 @@ def store_items(db_path: Path, items_file: Path) -> tuple[list[int], dict]:
         return store_lines(db_path, lines)
 
 
-def store_lines(db_path: Path, lines) -> tuple[list[int], dict]:
-    """store_items for any iterable of JSON lines."""
+def store_lines(db_path: Path, lines, pending_validators: dict | None = None) -> tuple[list[int], dict]:
+    """store_items for any iterable of JSON lines. With `pending_validators`, each polled feed's
+    validators (ETag, Last-Modified, body hash) are put there instead of stored (see collect)."""
     db = open_db(db_path)
     counts: dict[str, Counter] = defaultdict(Counter)
     errors: dict[str, list[str]] = defaultdict(list)
@@ -124,8 +138,11 @@ def store_lines(db_path: Path, lines) -> tuple[list[int], dict]:
             counts[source_id]["polled"] += 1
             counts[source_id]["unchanged"] += item.get("unchanged", False)
             if item["ok"]:
-                record_success(db, source_id, item["entries"], item.get("etag", ""),
-                               item.get("last_modified", ""), item.get("body_hash", ""))
+                validators = {k: item.get(k, "") for k in ("etag", "last_modified", "body_hash")}
+                if pending_validators is not None:
+                    pending_validators[source_id] = validators
+                    validators = {}
+                record_success(db, source_id, item["entries"], **validators)
             else:
                 _record_source_failure(db, source_id, item["error"])
                 errors[source_id].append(f"feed: {item['error']}")
@@ -143,8 +160,8 @@ def store_lines(db_path: Path, lines) -> tuple[list[int], dict]:
         if c["article_failed"] and not (c["new"] or c["duplicate"]):
             # The feed answered but not one of its articles could be read: a soft failure.
             _record_source_failure(db, source_id, f"all {c['article_failed']} articles failed (recovered feed)")
-    per_source = {source: {"new": c["new"], "duplicate": c["duplicate"], "failed": c["failed"],
-                           "unchanged": bool(c["unchanged"]), "errors": errors[source][:5]}
+    per_source = {source: {"polled": c["polled"], "new": c["new"], "duplicate": c["duplicate"],
+                           "failed": c["failed"], "unchanged": bool(c["unchanged"]), "errors": errors[source][:5]}
                   for source, c in sorted(counts.items())}
     return new_ids, per_source
 
@@ -157,29 +174,67 @@ def _record_source_failure(db, source_id: str, error: str) -> None:
 
 
 def analyze_articles(db_path: Path, companies_path: Path, article_ids: list[int] | None,
-                     run_id: int | None = None) -> dict:
-    """Analyse the given articles (or every article not analysed yet) and store flags."""
+                     run_id: int | None = None, *, stale: bool = False, flagging_path: Path | None = None,
+                     taxonomy_path: Path | None = None) -> dict:
+    """Analyse articles and store their annotations and flags: the given ids, else every article not
+    analysed yet, or with `stale` every article analysed under another fingerprint too (a reprocess).
+
+    An article whose annotations come out as stored is not rewritten (counted "unchanged").
+    """
     from catalog.load import load_companies
     from nlp.analyze import analyze_records  # spaCy loads only when there is text to read
-    from nlp.pipeline import build_pipeline
 
     db = open_db(db_path)
+    config = load_flagging(flagging_path)   # a bad settings file fails before any work
     firms, problems = load_companies(companies_path)
     sync_companies(db, firms)
-    records = list(articles_for_analysis(db, article_ids))
-    counts = Counter(analyzed=0, flagged=0)
+    fingerprint = analysis_fingerprint(companies_path, corrections_digest(db), taxonomy_path)
+    if stale:
+        records = list(stale_articles(db, fingerprint))
+    else:
+        records = list(articles_for_analysis(db, article_ids))
+    outcomes: Counter = Counter()
+    flagged: Counter = Counter()
     families: Counter = Counter()
     if records:
-        nlp = build_pipeline(firms)
-        for result in analyze_records(nlp, records):
-            save_analysis(db, result["id"], result, run_id=run_id, pipeline=nlp.meta.get("name", ""))
-            counts["analyzed"] += 1
+        nlp = _analysis_pipeline(db, firms, taxonomy_path)
+        carriers = story_carriers(db, [r["id"] for r in records])
+        on_update = (lambda line: set_progress(db, run_id, line)) if run_id else None
+        results = report_progress(analyze_records(nlp, records), "analyse", len(records), on_update=on_update)
+        for result in results:
+            result = score_with_sources(result, carriers[result["id"]], config)
+            outcomes[save_analysis(db, result["id"], result, run_id=run_id, pipeline=nlp.meta.get("name", ""),
+                                   fingerprint=fingerprint)] += 1
             if result["flagged"]:
-                counts["flagged"] += 1
+                flagged["flagged"] += 1
                 families.update({issue["family"] for issue in result["issues"]})
-    return {**counts, "families": dict(families),
+    return {"analyzed": len(records), "flagged": flagged["flagged"], "families": dict(families),
+            "new": outcomes["new"], "changed": outcomes["changed"], "unchanged": outcomes["unchanged"],
+            "fingerprint": fingerprint,
             "company_list_problems": [f"{companies_path.name} line {p.line}: {p.reason} (row skipped)"
                                       for p in problems]}
+
+
+def _analysis_pipeline(db, firms, taxonomy_path: Path | None = None):
+    """The spaCy pipeline for these firms: the one place the analysis is built from the tracked firms
+    (and whatever else decides links, e.g. the researchers' corrections)."""
+    from nlp.pipeline import build_pipeline
+
+    return build_pipeline(firms, taxonomy_path=taxonomy_path)
+
+
+def rescore_stories(db_path: Path, article_ids: list[int] | None, run_id: int | None = None,
+                    flagging_path: Path | None = None) -> int:
+    """Rescore stored stories (all, or the given articles) with flagging.yaml: no analysis."""
+    return rescore(open_db(db_path), article_ids, load_flagging(flagging_path), run_id)
+
+
+def rescore_seen_since(db_path: Path, since: str, run_id: int | None = None,
+                       flagging_path: Path | None = None) -> int:
+    """Rescore the analysed articles of every story that gained a URL since `since` (a copy from
+    another publisher raises its stories' scores)."""
+    db = open_db(db_path)
+    return rescore(db, analysed_in_stories_of(db, urls_seen_since(db, since)), load_flagging(flagging_path), run_id)
 
 
 def reextract_articles(db_path: Path, source_id: str | None = None) -> dict:

@@ -15,14 +15,17 @@ from spiders.news_spider import NewsSpider
 
 
 def crawl(sources_file: Path, out_path: Path, known_urls_file: Path | None = None,
-          overrides: dict | None = None) -> None:
+          overrides: dict | None = None, backfill: bool = False) -> None:
     settings = get_project_settings()
     settings.setmodule("spiders.settings", priority="project")
     settings.set("FEEDS", {str(out_path): {"format": "jsonlines", "encoding": "utf-8", "overwrite": True}})
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
     process = CrawlerProcess(settings)
-    process.crawl(NewsSpider, sources_file=str(sources_file),
+    spider = NewsSpider
+    if backfill:   # each source carries its date window (spiders/backfill_spider.py)
+        from spiders.backfill_spider import BackfillSpider as spider
+    process.crawl(spider, sources_file=str(sources_file),
                   known_urls_file=str(known_urls_file) if known_urls_file else None)
     process.start()
 
@@ -34,9 +37,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--known", type=Path, help="file of URLs already stored, one a line")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting (repeatable)")
+    parser.add_argument("--backfill", action="store_true",
+                        help="read each source's archives for the date window it carries")
     args = parser.parse_args(argv)
     overrides = dict(item.split("=", 1) for item in args.set)
-    crawl(args.sources, args.out, args.known, overrides)
+    crawl(args.sources, args.out, args.known, overrides, backfill=args.backfill)
 
 
 if __name__ == "__main__":

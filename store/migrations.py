@@ -194,3 +194,26 @@ def m004_link_corrections(db: Database) -> None:
         not_null={"kind", "name", "name_key", "company_id"},
     )
     db["link_corrections"].create_index(["kind", "name_key", "company_id"], unique=True)
+
+
+@migrations()
+def m005_analysis_fingerprint(db: Database) -> None:
+    """What a reprocess and the flags need to know about each analysis, and each source's reliability.
+
+    - `analyses.fingerprint`: a digest of what produced the annotations (taxonomy, tracked firms, link
+      corrections, model and analysis code); an analysis with another fingerprint is stale.
+    - `analyses.result_hash`: a digest of the annotations themselves, so re-analysing an article
+      whose annotations come out the same rewrites nothing.
+    - `analyses.evidence` / `evidence_reason`: the text's own score (nlp/scoring.py); `score` and the
+      flag add the story's sources to it, and are recomputed from these without re-analysing.
+    - `sources.reliability`: sources.yaml's 0.5-1.0 reliability (null when it has none).
+    - `runs.progress`: the running step and how far it got, for `rightsradar runs`.
+    """
+    db["analyses"].add_column("fingerprint", str)
+    db["analyses"].add_column("result_hash", str)
+    db["analyses"].add_column("evidence", float)
+    db["analyses"].add_column("evidence_reason", str)
+    db.execute("update analyses set evidence = score")
+    db["analyses"].create_index(["fingerprint"])
+    db["sources"].add_column("reliability", float)
+    db["runs"].add_column("progress", str)

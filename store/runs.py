@@ -19,15 +19,26 @@ def start_run(db: Database, flow: str) -> int:
     A run whose process is gone (killed, crashed) is marked "abandoned": the next run
     picks up where it stopped, because every write is idempotent.
     """
-    with db.atomic():
-        for run_id, pid in db.execute("select id, pid from runs where status = 'running'").fetchall():
+    # BEGIN IMMEDIATE takes the write lock before reading: two runs starting at the same moment
+    # cannot both see no live run (the second waits for the first's insert, then refuses).
+    db.execute("begin immediate")
+    try:
+        for run_id, run_flow, pid in db.execute(
+                "select id, flow, pid from runs where status = 'running'").fetchall():
             if pid and pid != os.getpid() and _alive(pid):
-                raise RunInProgress(f"run {run_id} (process {pid}) is still running on this database; "
-                                    "wait for it to finish")
-            db.execute("update runs set status = 'abandoned', finished = ? where id = ?", [utc_now(), run_id])
-        return db["runs"].insert(
+                raise RunInProgress(f"the {run_flow} run {run_id} (process {pid}) is still running on this "
+                                    "database; wait for it to finish (rightsradar runs shows its progress)")
+            db.execute("update runs set status = 'abandoned', finished = ?, "
+                       "error = 'the process ended without finishing the run (killed or crashed)' "
+                       "where id = ?", [utc_now(), run_id])
+        run_id = db["runs"].insert(
             {"flow": flow, "started": utc_now(), "status": "running", "pid": os.getpid(), "counts": "{}"}
         ).last_pk
+    except BaseException:
+        db.execute("rollback")
+        raise
+    db.execute("commit")
+    return run_id
 
 
 def _alive(pid: int) -> bool:
@@ -50,3 +61,8 @@ def recent_runs(db: Database, limit: int = 20) -> list[dict]:
     for row in rows:
         row["counts"] = json.loads(row["counts"] or "{}")
     return rows
+
+
+def set_progress(db: Database, run_id: int, line: str) -> None:
+    """The running step's latest progress line (shown by `rightsradar runs`)."""
+    db.execute("update runs set progress = ? where id = ?", [line, run_id])

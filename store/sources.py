@@ -12,7 +12,8 @@ def sync_sources(db: Database, sources: list[dict]) -> None:
     """Upsert the registry's sources; their health columns are left as they are."""
     with db.atomic():
         for source in sources:
-            db["sources"].upsert({k: source.get(k, "") for k in REGISTRY_FIELDS}, pk="id")
+            db["sources"].upsert({**{k: source.get(k, "") for k in REGISTRY_FIELDS},
+                                  "reliability": source.get("reliability")}, pk="id")
 
 
 def poll_state(db: Database, source_id: str | None = None) -> dict[str, dict]:
@@ -61,3 +62,14 @@ def source_status(db: Database) -> list[dict]:
     return list(db.query(
         "select id, name, kind, state, last_success, last_error, last_error_at, last_failure_kind, "
         "consecutive_failures, failure_score, backoff_until, items_total from sources order by id"))
+
+
+def save_validators(db: Database, validators: dict[str, dict]) -> None:
+    """Store each source's conditional-GET validators (etag, last_modified, body_hash) from a
+    completed crawl; empty values keep what was stored."""
+    with db.atomic():
+        for source_id, v in validators.items():
+            db.execute("update sources set etag = coalesce(nullif(?, ''), etag), "
+                       "last_modified = coalesce(nullif(?, ''), last_modified), "
+                       "body_hash = coalesce(nullif(?, ''), body_hash) where id = ?",
+                       [v.get("etag", ""), v.get("last_modified", ""), v.get("body_hash", ""), source_id])
