@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from catalog.cli import add_companies_commands
+    from triage.cli import add_triage_commands
 
     parser = argparse.ArgumentParser(prog="rightsradar", description=__doc__)
     commands = parser.add_subparsers(title="commands")
@@ -74,7 +75,6 @@ def build_parser() -> argparse.ArgumentParser:
         toggle.add_argument("--db", type=Path, help="SQLite file")
         toggle.set_defaults(func=cmd_sources_toggle, enabled=enabled)
 
-    add_companies_commands(commands)
     reprocess = commands.add_parser("reprocess", help="analyse stored articles again after a taxonomy, "
                                                       "company list or model change (no refetch)",
                                     description="Re-analyse the stored articles whose analysis is stale "
@@ -123,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--work-dir", type=Path, default=Path("work").resolve(), help="crawl files and logs")
     serve.set_defaults(func=cmd_serve)
 
+    add_companies_commands(commands)
+    add_triage_commands(commands)
     return parser
 
 
@@ -159,8 +161,6 @@ def _run_daily(daily, run_in_progress, **params) -> int:
     return 0
 
 
-def cmd_reextract(args) -> int:
-    from flows.steps import reextract_articles
 def cmd_reprocess(args) -> int:
     from flows.flagging import FlaggingConfigError
     from flows.reprocess import reprocess
@@ -218,6 +218,8 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_reextract(args) -> int:
+    from flows.steps import reextract_articles
     from store.db import default_db_path
 
     counts = reextract_articles(args.db or default_db_path(), args.source)

@@ -217,3 +217,39 @@ def m005_analysis_fingerprint(db: Database) -> None:
     db["analyses"].create_index(["fingerprint"])
     db["sources"].add_column("reliability", float)
     db["runs"].add_column("progress", str)
+
+
+@migrations()
+def m006_triage(db: Database) -> None:
+    """The researchers' triage app (triage/, store/triage*.py, store/accounts.py).
+
+    - `users`: researchers' accounts (scrypt password hashes, never the password).
+    - `app_secrets`: the key that signs session cookies, made once per database.
+    - `leases`: a story shown to one researcher is not served to another until the lease expires.
+    - `tag_edits`: tags a researcher added or removed on a story, kept apart from the suggested tags
+      (issue_tags, places, sectors) so a reprocess that rewrites those loses no researcher's edit.
+    - `flags.decided_by` / `decided_at`: who gave the story its current status, and when.
+    - `decisions.undone_by`: the undo decision that reverted it.
+    """
+    db["users"].create({"name": str, "password_hash": str, "created": str}, pk="name",
+                       not_null={"password_hash"})
+    db["app_secrets"].create({"name": str, "value": str}, pk="name")
+    db["leases"].create({"article_id": int, "user": str, "expires": str}, pk="article_id",
+                        not_null={"user", "expires"})
+    db["leases"].create_index(["user"])
+    db["tag_edits"].create(
+        {"article_id": int, "kind": str, "value": str, "op": str, "user": str, "created": str},
+        pk=("article_id", "kind", "value"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["flags"].add_column("decided_by", str)
+    db["flags"].add_column("decided_at", str)
+    db["flags"].create_index(["status", "decided_at"])
+    db["decisions"].add_column("undone_by", int)
+    db["decisions"].create_index(["article_id"])
+    db["decisions"].create_index(["user", "id"])
+    # Filters: which flagged stories are in a country or region, name a firm, carry a tag.
+    db["places"].create_index(["country"])
+    db["places"].create_index(["region"])
+    db["issue_tags"].create_index(["tag_id"])
+    db["article_urls"].create_index(["source_id"])
