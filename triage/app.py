@@ -211,7 +211,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def login(request: Request):
         form = await _checked_form(request)
         name, password = str(form.get("user", "")).strip(), str(form.get("password", ""))
-        ok = await run_in_threadpool(check_login, databases.get(), name, password)
+        ok = await run_in_threadpool(lambda: check_login(databases.get(), name, password))
         if not ok:
             return page(request, "login.html", {"next": _local_path(str(form.get("next", "/"))),
                                                 "error": "Unknown user or wrong password."}, status_code=401)
@@ -277,8 +277,10 @@ def _finish(response: Response, session: Session, signer: SessionSigner, request
 def _local_path(target: str) -> str:
     """Only a path on this site (no open redirect to another host)."""
     parts = urlsplit(target or "/")
-    path = parts.path if parts.path.startswith("/") and not parts.path.startswith("//") else "/"
-    return path + (f"?{parts.query}" if parts.query else "")
+    if (parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//")
+            or "\\" in target):   # browsers read "/\\host" as "//host"
+        return "/"
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _next_path(request: Request) -> str:
