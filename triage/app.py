@@ -35,7 +35,7 @@ from store.export import export_records
 
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 20
-PUBLIC_PATHS = ("/login", "/static/")
+PUBLIC_PATHS = ("/login", "/static/", "/favicon.ico")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
@@ -148,6 +148,10 @@ def create_app(settings: Settings) -> FastAPI:
             "pages": max(1, -(-total // PAGE_SIZE)), "choices": choices(), "taxonomy": taxonomy,
             "query": urlencode(filters.active()),
         })
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return Response(status_code=204)
 
     @app.get("/firms")
     def firms(request: Request, q: str = ""):

@@ -58,7 +58,7 @@
     const data = new FormData(form);
     data.set("action", action);
     try {
-      const body = await post(form.action, data);
+      const body = await post(form.getAttribute("action"), data);
       const status = body.result ? body.result.status : story.dataset.status;
       story.dataset.status = status;
       story.querySelector("[data-role=status]").textContent = action === "skip" ? "skipped" : status;
@@ -74,7 +74,7 @@
 
   async function submitAndReload(story, form) {
     try {
-      await post(form.action, new FormData(form));
+      await post(form.getAttribute("action"), new FormData(form));
       location.hash = story ? story.id : "";
       location.reload();
     } catch (error) {
@@ -178,7 +178,7 @@
       b: () => story && decide(story, "bookmark"),
       x: () => story && story.querySelector("form.decide .reason").focus(),
       f: () => story && story.querySelector("form.correct select.link-choice option") &&
-        openForm(story, "form.correct", ".firm-search"),
+        openForm(story, "form.correct", ".link-choice"),
       t: () => story && openForm(story, "form.tag-form", "[name=value]"),
       n: () => story && openForm(story, "form.note-form", "textarea"),
       u: () => undo(),
