@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,7 +23,45 @@ def load_pages() -> list[bytes]:
     return [gzip.decompress((SHARED_FUNDUS / row["html"]).read_bytes()) for row in rows]
 
 
-def _handler(pages: list[bytes], feeds: dict[str, bytes]):
+def markable_pages() -> list[tuple[bytes, int]]:
+    """The pages whose article text can be told apart per copy: (page, offset just inside the <p> that
+    opens one of its first body paragraphs, as the index's expected body gives them)."""
+    rows = [json.loads(line) for line in (SHARED_FUNDUS / "index.jsonl").read_text("utf-8").splitlines() if line]
+    found = []
+    for row, page in zip(rows, load_pages()):
+        text = page.decode("utf-8", "replace")
+        for paragraph in [p for p in row["body_text"].split("\n") if len(p.strip()) > 40][:3]:
+            match = re.search(r"\s+".join(re.escape(w) for w in paragraph.split()[:4]), text)
+            start = text.rfind("<p", 0, match.start()) if match else -1
+            if start != -1 and match.start() - start < 400:
+                inside = text.index(">", start) + 1
+                found.append((page, len(text[:inside].encode("utf-8")), _self_urls(text)))
+                break
+    # Keep the pages whose extracted text carries the mark (some extract that paragraph elsewhere).
+    from spiders.extract import extract_article
+
+    return [page for page in found if "Edition 1." in extract_article(_distinct(page, 1)).text]
+
+
+def _self_urls(text: str) -> list[str]:
+    """The addresses a page gives for itself (rel=canonical, og:url)."""
+    found = re.findall(r"""<link[^>]*rel=["']?canonical[^>]*>|<meta[^>]*property=["']?og:url[^>]*>""", text)
+    return sorted({m.group(1) for tag in found
+                   for m in [re.search(r"""(?:href|content)=["']?([^"'\s>]+)""", tag)] if m})
+
+
+def _distinct(page: tuple, copy: int) -> bytes:
+    """The page with its paragraph opened by "Edition N." and its own address (canonical, og:url) given
+    an `edition=N` query: an article of its own for the store (another URL, another text hash), while
+    near-duplicate detection still puts the copies of one page in one story."""
+    body, offset, self_urls = page
+    marked = body[:offset] + f"Edition {copy}. ".encode() + body[offset:]
+    for url in self_urls:
+        marked = marked.replace(url.encode(), f"{url}{'&' if '?' in url else '?'}edition={copy}".encode())
+    return marked
+
+
+def _handler(pages: list, feeds: dict[str, bytes], distinct: bool = False):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -35,7 +74,8 @@ def _handler(pages: list[bytes], feeds: dict[str, bytes]):
             if len(parts) == 3 and parts[0] == "p" and parts[2].endswith(".html"):
                 index = int(parts[2][:-5])
                 if 0 <= index < len(pages):
-                    return self._send(pages[index], "text/html; charset=utf-8")
+                    body = _distinct(pages[index], int(parts[1])) if distinct else pages[index]
+                    return self._send(body, "text/html; charset=utf-8")
             self._send(b"not found", "text/plain", 404)
 
         def _send(self, body: bytes, content_type: str, status: int = 200):
@@ -59,18 +99,20 @@ def rss(urls: list[str]) -> bytes:
 
 
 @contextmanager
-def serve_many(total_urls: int, domains: int = 20, feeds_per_domain: int = 1):
-    """Serve `total_urls` distinct article URLs spread over `domains` loopback hosts.
+def serve_many(total_urls: int, domains: int = 20, feeds_per_domain: int = 1, distinct: bool = False):
+    """Serve `total_urls` distinct article URLs spread over `domains` loopback hosts. With `distinct`,
+    every URL is an article of its own (one of the pages whose text can be marked, marked with its copy
+    number); otherwise the same real pages repeat under many URLs.
 
     Yields (sources, urls): registry entries of kind feed, and every article URL.
     """
-    pages = load_pages()
+    pages = markable_pages() if distinct else load_pages()
     servers, sources, all_urls = [], [], []
     per_domain = -(-total_urls // domains)
     for d in range(domains):
         host = f"127.0.0.{d + 2}"
         feeds: dict[str, bytes] = {}
-        server = ThreadingHTTPServer((host, 0), _handler(pages, feeds))
+        server = ThreadingHTTPServer((host, 0), _handler(pages, feeds, distinct))
         server.daemon_threads = True
         base = f"http://{host}:{server.server_address[1]}"
         urls = [f"{base}/p/{(d * per_domain + i) // len(pages)}/{(d * per_domain + i) % len(pages)}.html"

@@ -20,8 +20,11 @@ def reprocess(db_path: Path = Path("rightsradar.db"), companies_path: Path = PRO
     """Returns the run's counts: analysed (stale), new / changed / unchanged, rescored."""
     db_path = Path(db_path)
     with recorded_run(db_path, "reprocess") as run:
-        run.counts["analysis"] = tasks.analyze_articles(db_path, Path(companies_path), run.id, stale=True,
-                                                        flagging_path=flagging_path, taxonomy_path=taxonomy_path)
-        run.counts["rescored"] = tasks.rescore_all(db_path, run.id, flagging_path)
-        run.counts["summary"] = publish_report(run)
+        with run.stage("analyse stale articles"):
+            run.counts["analysis"] = tasks.analyze_articles(db_path, Path(companies_path), run.id, stale=True,
+                                                            flagging_path=flagging_path, taxonomy_path=taxonomy_path)
+        with run.stage("rescore stories"):
+            run.counts["rescored"] = tasks.rescore_all(db_path, run.id, flagging_path)
+        with run.stage("report"):
+            run.counts["summary"] = publish_report(run)
     return run.counts

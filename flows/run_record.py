@@ -1,6 +1,7 @@
 """A flow run's row in the `runs` table: started, progress, counts, and how it ended."""
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,6 +23,15 @@ class RunRecord:
 
     def progress(self, line: str) -> None:
         set_progress(self.db, self.id, line)
+
+    @contextmanager
+    def stage(self, name: str):
+        """Time a step: its wall seconds go to counts["seconds"][name]."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.counts.setdefault("seconds", {})[name] = round(time.perf_counter() - start, 2)
 
 
 @contextmanager
