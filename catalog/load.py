@@ -6,7 +6,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from .model import TrackedFirm
+from .model import TrackedFirm, with_extra_aliases
 
 
 class CompanyListError(ValueError):
@@ -65,7 +65,29 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str] | None, 
     return header_cells, out
 
 
-def load_companies(path: Path) -> tuple[list[TrackedFirm], list[RowProblem]]:
+BRANDS_PATH = Path(__file__).with_name("brands.csv")
+
+
+def load_brands(path: Path = BRANDS_PATH) -> dict[str, list[str]]:
+    """Firm id -> the brands, outlets and subsidiaries it is known by in the news ("Reuters", "Uber Eats",
+    "Sky News"), from catalog/brands.csv. The listings companies.csv is built from name only the holding."""
+    brands: dict[str, list[str]] = {}
+    if path.exists():
+        with open(path, newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                if row.get("firm_id") and row.get("name", "").strip():
+                    brands.setdefault(row["firm_id"].strip(), []).append(row["name"].strip())
+    return brands
+
+
+def load_companies(path: Path, brands: dict[str, list[str]] | None = None) -> tuple[list[TrackedFirm], list[RowProblem]]:
+    """Read a tracked-firm CSV. ``brands`` (default: catalog/brands.csv) adds aliases to the firms whose ids
+    it names; pass {} to read the file alone."""
+    firms, problems = _read_companies(Path(path))
+    return with_extra_aliases(firms, load_brands() if brands is None else brands), problems
+
+
+def _read_companies(path: Path) -> tuple[list[TrackedFirm], list[RowProblem]]:
     header, rows = read_rows(Path(path))
     cols = {c.casefold(): i for i, c in enumerate(header)}
     if "name" not in cols:

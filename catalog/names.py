@@ -36,7 +36,16 @@ EXTRA_FORMS = [
 ]
 # Leading forms ("PT Astra International", "PJSC Gazprom").
 LEADING_FORMS = {("pt",), ("pjsc",), ("ojsc",), ("jsc",), ("oao",), ("zao",), ("pao",), ("ao",), ("cjsc",),
-                 ("ooo",), ("the",)}
+                 ("ooo",), ("the",), ("ооо",), ("оао",), ("зао",), ("пао",), ("ао",)}
+# Scripts written without spaces (CJK, kana, hangul): a legal form there is glued to the name
+# ("腾讯控股有限公司", "株式会社日立製作所"), so it is stripped as a prefix or suffix of the word.
+_UNSPACED_SCRIPT = re.compile(r"[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")   # fold() turns hangul into jamo
+# A possessive at the end of a mention ("Samsung's", "Alibaba’s") and a note in brackets after a name
+# ("Mittal Steel (part of ArcelorMittal)"): neither is part of the name.
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s?$")
+# Only relation notes: "(Brazil)" in "Banco Santander SA (Brazil)" names another firm and stays.
+_TRAILING_NOTE = re.compile(r"^(?P<name>.*\S)\s*\((?:part of|now|formerly|previously|see|joint venture|jv|"
+                            r"subsidiary of|owned by|also known as|aka|a\.k\.a\.)\b[^()]*\)$", re.I)
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _MAX_FORM_LEN = 8
@@ -97,6 +106,7 @@ def reload_legal_forms() -> None:
     _FORMS = None
     short_name.cache_clear()
     normalise.cache_clear()
+    _unspaced_forms.cache_clear()
 
 
 def _tokens(name: str) -> list[tuple[str, int, int]]:
@@ -156,11 +166,38 @@ def short_name(name: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def normalise(name: str) -> str:
-    """Comparison key: folded short name ("The Coca-Cola Company" -> "coca cola")."""
+    """Comparison key: folded short name ("The Coca-Cola Company" -> "coca cola", "Samsung's" -> "samsung",
+    "华为技术有限公司" -> "华为技术", "Mittal Steel (part of ArcelorMittal)" -> "mittal steel")."""
+    name = name.strip()
+    note = _TRAILING_NOTE.match(name)
+    if note:
+        name = note["name"]
+    name = _POSSESSIVE.sub("", name)
     key = fold(short_name(name))
     if key.startswith("the ") and len(key) > 4:
         key = key[4:]
+    if _UNSPACED_SCRIPT.search(key):
+        key = " ".join(_strip_unspaced_forms(word) for word in key.split())
     return key
+
+
+@lru_cache(maxsize=1)
+def _unspaced_forms() -> tuple[str, ...]:
+    """Legal forms in scripts without spaces, longest first (股份有限公司 before 有限公司)."""
+    forms = {fold(s) for s in load_legal_forms() if _UNSPACED_SCRIPT.search(s) and " " not in s.strip()}
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+def _strip_unspaced_forms(word: str) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for form in _unspaced_forms():
+            if word.endswith(form) and len(word) > len(form):
+                word, changed = word[: -len(form)], True
+            elif word.startswith(form) and len(word) > len(form):
+                word, changed = word[len(form):], True
+    return word
 
 
 # A small list of everyday English words that must not become aliases on their own

@@ -41,6 +41,10 @@ FALLBACK_COMMON = frozenset(
     "boots tesco bp lush crown ford alphabet meta square block snap uber lyft dell "
     "general motors electric national express standard chartered first second united american".split()
 )
+# Dictionary words whose sense in the news is, overwhelmingly, the company: capitalised, they need no
+# further evidence ("Tesla profit slumps", "Meta Poaches Key Google AI Researcher"). Keep this list short:
+# "Apple", "Amazon", "Shell", "Target" are not on it, their other senses are common in the news we read.
+COMPANY_SENSE_FIRST = frozenset("google tesla uber lyft meta".split())
 # Words near a one-word ordinary name that show it is the company.
 COMPANY_CUES = frozenset(
     "company companies firm firms inc corp corporation ltd plc group share shares stock shareholder "
@@ -143,7 +147,7 @@ class CompanyGazetteer:
             acronym = surface.isupper() and len(surface) <= 5
             ordinary = all(_is_common(w, common) for w in words)
             needs_case = acronym or ordinary
-            needs_evidence = ordinary and len(words) == 1
+            needs_evidence = ordinary and len(words) == 1 and words[0] not in COMPANY_SENSE_FIRST
             if needs_evidence:
                 protected.add(normalise(surface))
             key = " ".join(t.lower_ for t in pdoc)
@@ -161,8 +165,12 @@ class CompanyGazetteer:
         pending: list[tuple[int, int, list[tuple[str, str]], bool]] = []   # evidence-needing matches
         accepted: list[tuple[int, int, list[tuple[str, str]]]] = []
         rejected: list[tuple[int, int]] = []
+        defined = _defined_acronyms(doc)
         for match_id, start, end in self._matches(doc):
             text = doc[start:end].text
+            if text in defined:
+                rejected.append((start, end))
+                continue      # "Namibian Broadcasting Corporation (NBC)": that NBC, not the tracked one
             strong, weak = [], []
             strict = True
             ent_labels = {doc[i].ent_type_ for i in range(start, end)}
@@ -173,6 +181,8 @@ class CompanyGazetteer:
                     continue
                 if needs_evidence and not text[:1].isupper():
                     continue
+                if needs_case and end < len(doc) and doc[end].text in ("-", "‑") and not doc[end].whitespace_:
+                    continue      # "Meta-analysis", "Target-date funds"
                 # Inside a longer ORG: an ordinary-word name is another body ("Apple Daily", "Federal
                 # Reserve"); a distinctive one only inside an institution ("Thomson Reuters Foundation"),
                 # since the small model stretches entities over title-case headlines ("OpenAI Removed").
@@ -357,6 +367,21 @@ def _person_or_place_here(doc: Doc, i: int, word: str, common: set[str]) -> bool
                                 for t in ent if t.i != i):
         return True   # "Kamala Harris"; but "Instagram Promised" is a title-case headline, not a name
     return any(e.label_ == "PERSON" and len(e) > 1 and e[-1].text == word for e in doc.ents)
+
+
+def _defined_acronyms(doc: Doc) -> set[str]:
+    """Acronyms the text defines for a longer name: "Namibian Broadcasting Corporation (NBC)". A tracked
+    firm's own long name defines its acronym too, but then the long name is matched and linked itself."""
+    out = set()
+    for tok in doc:
+        if not (tok.text.isupper() and 2 <= len(tok.text) <= 6 and tok.i >= 2 and doc[tok.i - 1].text == "("
+                and tok.i + 1 < len(doc) and doc[tok.i + 1].text == ")"):
+            continue
+        words = [t for t in doc[max(0, tok.i - 1 - 2 * len(tok.text)):tok.i - 1] if t.is_alpha]
+        initials = "".join(t.text[0] for t in words if t.text[0].isupper())
+        if initials.endswith(tok.text):
+            out.add(tok.text)
+    return out
 
 
 def _coined(word: str) -> bool:

@@ -48,10 +48,16 @@ def with_focused_entities(nlp: Language, ner_name: str, items: Iterable[tuple[st
 
 
 def _token_runs(doc: Doc, char_runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out = []
+    out: list[tuple[int, int]] = []
     for start, end in char_runs:
         span = doc.char_span(start, end, alignment_mode="expand")
-        if span is not None and len(span):
+        if span is None or not len(span):
+            continue
+        if out and span.start <= out[-1][1]:
+            # Two sentence runs whose boundary falls inside one spaCy token expand onto the same token:
+            # merge them, since a token may belong to one run only.
+            out[-1] = (out[-1][0], max(out[-1][1], span.end))
+        else:
             out.append((span.start, span.end))
     return out
 

@@ -29,6 +29,9 @@ GENERIC_TOKENS = frozenset(
     "china american general united new first de la e".split()
 )
 
+# Words that make a name the group itself ("Alibaba Group Holding"), not one business of it.
+GROUP_WORDS = frozenset("group holding holdings international global company corporation and of the".split())
+
 
 class FirmLike(Protocol):
     id: str
@@ -69,9 +72,11 @@ class FirmLinker:
             if getattr(firm, "partner_ids", ()):
                 self.partners[firm.id] = tuple(firm.partner_ids)
             for i, surface in enumerate(firm.names):
-                key = normalise(surface)
-                if key and all(fid != firm.id for fid, _ in self.exact.get(key, ())):
-                    self.exact[key].append((firm.id, i == 0))
+                # "McDonald's" normalises to "mcdonald"; the news also writes "McDonalds".
+                unquoted = normalise(surface.replace("'", "").replace("’", ""))
+                for key in {normalise(surface), unquoted}:
+                    if key and all(fid != firm.id for fid, _ in self.exact.get(key, ())):
+                        self.exact[key].append((firm.id, i == 0))
         self.blocks: dict[str, list[str]] = defaultdict(list)
         self.first_tokens: dict[str, set[str]] = defaultdict(set)   # first word -> firm ids
         for key, firms_of_key in self.exact.items():
@@ -128,6 +133,15 @@ class FirmLinker:
             # "Samsung" when only one tracked firm's names start with it ("Samsung Electronics")
             fid = next(iter(prefix))
             return Link(fid, self.names[fid], 0.8, f"first word of '{self.names[fid]}' (only tracked firm)")
+        if prefix:
+            # "Alibaba": of "Alibaba Group Holding" and "Alibaba Health Information Technology", the one
+            # that is the word plus generic words only is the group the news means.
+            bare = [fid for fid in prefix if not self.is_blocked(key, fid)
+                    and [t for t in normalise(self.names[fid]).split() if t not in GROUP_WORDS] == [key]]
+            if len(bare) == 1:
+                fid = bare[0]
+                return Link(fid, self.names[fid], 0.75,
+                            f"first word of '{self.names[fid]}' (the group among {len(prefix)} tracked firms)")
         block: set[str] = set()
         for tok in set(key.split()):
             keys = self.blocks.get(tok)
