@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from spiders.source_health import after_failure, due, failure_kind
+from flows.analysis_workers import analyze_in_workers, worker_count
 from flows.fingerprint import analysis_fingerprint
 from flows.flagging import load_flagging, rescore, score_with_sources
 from flows.progress import report_progress
@@ -175,14 +176,16 @@ def _record_source_failure(db, source_id: str, error: str) -> None:
 
 def analyze_articles(db_path: Path, companies_path: Path, article_ids: list[int] | None,
                      run_id: int | None = None, *, stale: bool = False, flagging_path: Path | None = None,
-                     taxonomy_path: Path | None = None) -> dict:
+                     taxonomy_path: Path | None = None, workers: int | None = None) -> dict:
     """Analyse articles and store their annotations and flags: the given ids, else every article not
     analysed yet, or with `stale` every article analysed under another fingerprint too (a reprocess).
 
-    An article whose annotations come out as stored is not rewritten (counted "unchanged").
+    An article whose annotations come out as stored is not rewritten (counted "unchanged"). Many
+    articles are analysed in worker processes, one per core (`workers` to choose; 1: in this process).
     """
     from catalog.load import load_companies
     from nlp.analyze import analyze_records  # spaCy loads only when there is text to read
+    from nlp.pipeline import resolve_model_name
 
     db = open_db(db_path)
     config = load_flagging(flagging_path)   # a bad settings file fails before any work
@@ -197,13 +200,17 @@ def analyze_articles(db_path: Path, companies_path: Path, article_ids: list[int]
     flagged: Counter = Counter()
     families: Counter = Counter()
     if records:
-        nlp = _analysis_pipeline(db, firms, taxonomy_path)
         carriers = story_carriers(db, [r["id"] for r in records])
+        processes = worker_count(len(records), workers)
+        if processes > 1:
+            analysed = analyze_in_workers(records, processes, db_path, companies_path, taxonomy_path)
+        else:
+            analysed = analyze_records(analysis_pipeline(db, firms, taxonomy_path), records)
         on_update = (lambda line: set_progress(db, run_id, line)) if run_id else None
-        results = report_progress(analyze_records(nlp, records), "analyse", len(records), on_update=on_update)
-        for result in results:
+        model = resolve_model_name()
+        for result in report_progress(analysed, "analyse", len(records), on_update=on_update):
             result = score_with_sources(result, carriers[result["id"]], config)
-            outcomes[save_analysis(db, result["id"], result, run_id=run_id, pipeline=nlp.meta.get("name", ""),
+            outcomes[save_analysis(db, result["id"], result, run_id=run_id, pipeline=model,
                                    fingerprint=fingerprint)] += 1
             if result["flagged"]:
                 flagged["flagged"] += 1
@@ -215,9 +222,10 @@ def analyze_articles(db_path: Path, companies_path: Path, article_ids: list[int]
                                       for p in problems]}
 
 
-def _analysis_pipeline(db, firms, taxonomy_path: Path | None = None):
+def analysis_pipeline(db, firms, taxonomy_path: Path | None = None):
     """The spaCy pipeline for these firms: the one place the analysis is built from the tracked firms
-    (and whatever else decides links, e.g. the researchers' corrections)."""
+    (and whatever else decides links, e.g. the researchers' corrections), in this process or in each
+    analysis worker (flows/analysis_workers.py)."""
     from nlp.pipeline import build_pipeline
 
     return build_pipeline(firms, taxonomy_path=taxonomy_path)

@@ -1,0 +1,51 @@
+"""The analysis spread over worker processes, one per core, for a day's volume.
+
+spaCy's own `n_process` would turn off the focused NER (nlp/focused_ner.py), the larger saving; here
+each worker builds the whole pipeline itself (spawned, not forked: the flow process runs threads) and
+analyses chunks of records, while the flow process stores the results in order as they come back.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+CHUNK = 16               # records per task: small enough to keep both workers busy to the end
+MIN_PER_WORKER = 150     # below this a worker's start (~7 s to load the model and the firms) does not pay
+
+_pipeline = None
+
+
+def worker_count(records: int, requested: int | None = None) -> int:
+    """How many workers for `records` records: `requested`, else one per core available, but at least
+    MIN_PER_WORKER records each; 1 means analyse in this process."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(requested or cores, records // MIN_PER_WORKER))
+
+
+def analyze_in_workers(records: list[dict], workers: int, db_path: Path, companies_path: Path,
+                       taxonomy_path: Path | None) -> Iterator[dict]:
+    """Analysis results for `records`, in their order, computed by `workers` processes."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(workers, initializer=_start, initargs=(str(db_path), str(companies_path),
+                                                             str(taxonomy_path) if taxonomy_path else None)) as pool:
+        chunks = [records[start:start + CHUNK] for start in range(0, len(records), CHUNK)]
+        for results in pool.imap(_analyze, chunks):
+            yield from results
+
+
+def _start(db_path: str, companies_path: str, taxonomy_path: str | None) -> None:
+    global _pipeline
+    from catalog.load import load_companies
+    from flows.steps import analysis_pipeline
+    from store import open_db
+
+    firms, _ = load_companies(Path(companies_path))
+    _pipeline = analysis_pipeline(open_db(db_path), firms, Path(taxonomy_path) if taxonomy_path else None)
+
+
+def _analyze(chunk: list[dict]) -> list[dict]:
+    from nlp.analyze import analyze_records
+
+    return list(analyze_records(_pipeline, chunk))
