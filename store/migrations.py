@@ -253,3 +253,33 @@ def m006_triage(db: Database) -> None:
     db["places"].create_index(["region"])
     db["issue_tags"].create_index(["tag_id"])
     db["article_urls"].create_index(["source_id"])
+
+
+@migrations()
+def m006_triage_flag_stories(db: Database) -> None:
+    """`flag_stories`: each flagged article's story and publication date, kept by triggers.
+
+    The triage queue filters and ranks flags by story and date; reading those from `articles` means
+    walking past each row's text to its last columns (about 15 µs a flag: 0.2 s for a 14,000-story
+    queue). This narrow copy makes the same scan a few µs a flag.
+    """
+    db.execute("""create table flag_stories (
+                    article_id integer primary key references flags(article_id),
+                    story_id integer, published text)""")
+    db.execute("create index idx_flag_stories_story_id on flag_stories (story_id)")
+    # An article's story without reading its row (the triage source filter names it with INDEXED BY).
+    db.execute("create index idx_articles_id_story_id on articles (id, story_id)")
+    db.execute("""insert into flag_stories (article_id, story_id, published)
+                  select a.id, a.story_id, a.published from flags f join articles a on a.id = f.article_id""")
+    db.execute("""create trigger flags_story_ai after insert on flags begin
+                    insert or replace into flag_stories (article_id, story_id, published)
+                    select id, story_id, published from articles where id = new.article_id;
+                  end""")
+    db.execute("""create trigger flags_story_ad after delete on flags begin
+                    delete from flag_stories where article_id = old.article_id;
+                  end""")
+    db.execute("""create trigger articles_flag_story_au after update of story_id, published on articles
+                  when exists (select 1 from flag_stories where article_id = new.id) begin
+                    update flag_stories set story_id = new.story_id, published = new.published
+                    where article_id = new.id;
+                  end""")

@@ -82,13 +82,16 @@ def fts_query(text: str) -> str:
     return " ".join(terms)
 
 
-# The representative flagged article of its story (see the module docstring).
+# The representative flagged article of its story (see the module docstring). `fs` is the flag's
+# row in flag_stories (story and publication date, migration m006_triage_flag_stories).
 _REPRESENTATIVE = """not exists (
-    select 1 from articles b join flags g on g.article_id = b.id
-    where b.story_id = a.story_id and b.id != a.id
+    select 1 from flag_stories b join flags g on g.article_id = b.article_id
+    where b.story_id = fs.story_id and b.article_id != f.article_id
       and ((g.status != 'open') > (f.status != 'open')
            or ((g.status != 'open') = (f.status != 'open')
-               and (g.score > f.score or (g.score = f.score and b.id < a.id)))))"""
+               and (g.score > f.score or (g.score = f.score and b.article_id < f.article_id)))))"""
+_FROM = "flags f join flag_stories fs on fs.article_id = f.article_id"
+COUNT_CAP = 1000   # "1000+": counting a long queue to the end costs more than the page itself
 
 
 def _conditions(filters: QueueFilters, user: str, now: str) -> tuple[list[str], list]:
@@ -107,57 +110,79 @@ def _conditions(filters: QueueFilters, user: str, now: str) -> tuple[list[str], 
     if filters.status == "open":
         add("not exists (select 1 from decisions d where d.article_id = f.article_id and d.user = ? "
             "and d.action = 'skip' and d.undone_by is null)", user)
+    # Each filter is a list of article ids (from an index on the filtered column), which SQLite
+    # builds once and probes per flag, or walks when it is short (a firm, a country).
     if filters.family:
-        add("exists (select 1 from issue_tags t where t.article_id = f.article_id and t.family = ?)", filters.family)
+        add("f.article_id in (select article_id from issue_tags where family = ?)", filters.family)
     if filters.tag:
-        add("""((exists (select 1 from issue_tags t where t.article_id = f.article_id and t.tag_id = ?)
-                 and not exists (select 1 from tag_edits e where e.article_id = f.article_id and e.kind = 'issue'
-                                 and e.value = ? and e.op = 'remove'))
-                or exists (select 1 from tag_edits e where e.article_id = f.article_id and e.kind = 'issue'
-                           and e.value = ? and e.op = 'add'))""", filters.tag, filters.tag, filters.tag)
+        add("""((f.article_id in (select article_id from issue_tags where tag_id = ?)
+                 and f.article_id not in (select article_id from tag_edits
+                                          where kind = 'issue' and value = ? and op = 'remove'))
+                or f.article_id in (select article_id from tag_edits
+                                    where kind = 'issue' and value = ? and op = 'add'))""",
+            filters.tag, filters.tag, filters.tag)
     if filters.firm:
-        add("exists (select 1 from mentions m where m.article_id = f.article_id and m.company_id = ?)", filters.firm)
+        add("f.article_id in (select article_id from mentions where company_id = ?)", filters.firm)
     if filters.sector:
-        add("""exists (select 1 from mentions m join companies c on c.id = m.company_id
-                       where m.article_id = f.article_id and c.sector = ?)""", filters.sector)
+        add("""f.article_id in (select m.article_id from companies c join mentions m on m.company_id = c.id
+                                where c.sector = ?)""", filters.sector)
     if filters.country:
-        add("exists (select 1 from places p where p.article_id = f.article_id and p.country = ?)",
-            filters.country.upper())
+        add("f.article_id in (select article_id from places where country = ?)", filters.country.upper())
     if filters.region:
-        add("exists (select 1 from places p where p.article_id = f.article_id and p.region = ?)", filters.region)
+        add("f.article_id in (select article_id from places where region = ?)", filters.region)
     if filters.source:
-        add("""exists (select 1 from articles b join article_urls u on u.article_id = b.id
-                       where b.story_id = a.story_id and u.source_id = ?)""", filters.source)
+        # Any outlet of the story; the story of each URL's article is read from a narrow index.
+        add("""fs.story_id in (select b.story_id from article_urls u
+                               join articles b indexed by idx_articles_id_story_id on b.id = u.article_id
+                               where u.source_id = ?)""", filters.source)
     if filters.since:
-        add("a.published >= ?", filters.since)
+        add("fs.published >= ?", filters.since)
     if filters.until:
-        add("substr(a.published, 1, 10) <= ?", filters.until)
+        add("substr(fs.published, 1, 10) <= ?", filters.until)
     if filters.q:
         match = fts_query(filters.q)
         if match:
-            add("f.article_id in (select rowid from articles_fts where articles_fts match ?)", match)
+            # "+": walk the flags by score and probe the matches, not each match's flag.
+            add("+f.article_id in (select rowid from articles_fts where articles_fts match ?)", match)
     return where, params
+
+
+def queue_page(db: Database, filters: QueueFilters, user: str, now: str, limit: int = 20,
+               offset: int = 0) -> tuple[list[dict], int]:
+    """One page of the queue, best score first (see story_cards for the rest of each card), and how
+    many stories the filters select, counted up to COUNT_CAP (or to the end of this page).
+
+    One statement finds the ids for both: each filter's id list (full-text matches, a region's
+    articles) is built once per request, not once for the page and again for the count.
+    """
+    where, params = _conditions(filters, user, now)
+    ids = [row[0] for row in db.execute(
+        f"""select f.article_id from {_FROM} where {' and '.join(where)}
+            order by f.score desc, f.article_id limit ?""",
+        [*params, max(COUNT_CAP, offset + limit)])]
+    page = ids[offset:offset + limit]
+    if not page:
+        return [], len(ids)
+    marks = ",".join("?" * len(page))
+    # The wide articles rows are read for this page's stories only.
+    rows = {row["id"]: row for row in db.query(
+        f"""select f.article_id as id, f.score, f.status, f.reason, f.decided_by, f.decided_at,
+                   a.title, a.url, a.published, a.language, a.source_id, s.name as source_name, a.story_id
+            from flags f join articles a on a.id = f.article_id left join sources s on s.id = a.source_id
+            where f.article_id in ({marks})""", page)}
+    return [rows[i] for i in page if i in rows], len(ids)
 
 
 def queue_rows(db: Database, filters: QueueFilters, user: str, now: str, limit: int = 20,
                offset: int = 0) -> list[dict]:
-    """One page of the queue, best score first: the stories' main columns (see story_cards)."""
-    where, params = _conditions(filters, user, now)
-    return list(db.query(
-        f"""select f.article_id as id, f.score, f.status, f.reason, f.decided_by, f.decided_at,
-                   a.title, a.url, a.published, a.language, a.source_id, s.name as source_name, a.story_id
-            from flags f join articles a on a.id = f.article_id left join sources s on s.id = a.source_id
-            where {' and '.join(where)}
-            order by f.score desc, f.article_id limit ? offset ?""",
-        [*params, limit, offset],
-    ))
+    return queue_page(db, filters, user, now, limit, offset)[0]
 
 
-def queue_count(db: Database, filters: QueueFilters, user: str, now: str) -> int:
+def queue_count(db: Database, filters: QueueFilters, user: str, now: str, cap: int = COUNT_CAP) -> int:
+    """How many stories the filters select, counted up to `cap` (a page shows "1000+" beyond)."""
     where, params = _conditions(filters, user, now)
     return db.execute(
-        f"select count(*) from flags f join articles a on a.id = f.article_id where {' and '.join(where)}",
-        params,
+        f"select count(*) from (select 1 from {_FROM} where {' and '.join(where)} limit ?)", [*params, cap],
     ).fetchone()[0]
 
 
@@ -271,14 +296,9 @@ def search_firms(db: Database, text: str, limit: int = 10) -> list[dict]:
 
 
 def filter_choices(db: Database) -> dict[str, list[str]]:
-    """The values the filters offer: sectors, sources, countries and regions seen in flagged stories."""
+    """The values the sector and source filters offer (countries and regions are fixed lists)."""
     return {
         "sector": [r[0] for r in db.execute(
             "select distinct sector from companies where sector is not null and sector != '' order by sector")],
         "source": [r[0] for r in db.execute("select id from sources order by id")],
-        "country": [r[0] for r in db.execute(
-            "select distinct country from places where article_id in (select article_id from flags) order by 1")],
-        "region": [r[0] for r in db.execute(
-            "select distinct region from places where region != '' and article_id in (select article_id from flags) "
-            "order by 1")],
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import getpass
+import json
 import threading
 import time
 from dataclasses import dataclass
@@ -21,11 +22,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.templating import Jinja2Templates
 
+import nlp
 from nlp.taxonomy import load_taxonomy
 from store import open_db
 from store.accounts import app_secret, check_login, has_accounts
 from store.articles import utc_now
-from store.triage import FilterError, QueueFilters, filter_choices, queue_count, queue_rows, search_firms, story_cards
+from store.triage import (COUNT_CAP, FilterError, QueueFilters, filter_choices, queue_page, search_firms,
+                          story_cards)
 from store.triage_decisions import (TriageConflict, TriageError, add_note, correct_link, decide, edit_tag,
                                     immediate, lease_stories, renew_leases, undo_last)
 from triage.export import atom_feed
@@ -60,6 +63,12 @@ class Databases:
         return self._local.db
 
 
+def place_choices() -> dict[str, list[str]]:
+    """Every country code and region the places component knows (nlp/data/places.json)."""
+    regions = json.loads((Path(nlp.__file__).parent / "data" / "places.json").read_text("utf-8"))["regions"]
+    return {"country": sorted(regions), "region": sorted({r for r in regions.values() if r})}
+
+
 def safe_url(url: str | None) -> str:
     """The URL if it is http(s), else "" (no javascript:, data: or other schemes in links)."""
     if not url:
@@ -74,6 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
     signer = SessionSigner(app_secret(databases.get()))
     taxonomy = load_taxonomy()
     templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.auto_reload = False   # templates ship with the package: no stat per page
     templates.env.filters["safe_url"] = safe_url
     templates.env.globals["highlight"] = highlight
     local_user = settings.local_user or getpass.getuser()
@@ -89,10 +99,12 @@ def create_app(settings: Settings) -> FastAPI:
             cache["login"] = (time.monotonic(), required)
         return required
 
+    places = place_choices()
+
     def choices() -> dict:
         checked, values = cache["choices"]
-        if time.monotonic() - checked > 60:
-            values = filter_choices(databases.get())
+        if time.monotonic() - checked > 300:
+            values = {**filter_choices(databases.get()), **places}
             cache["choices"] = (time.monotonic(), values)
         return values
 
@@ -137,15 +149,15 @@ def create_app(settings: Settings) -> FastAPI:
             # Choosing the page and leasing its undecided stories is one transaction: two researchers
             # loading the queue at once get different stories.
             now = utc_now()
-            rows = queue_rows(db, filters, user, now, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
-            total = queue_count(db, filters, user, now)
+            rows, total = queue_page(db, filters, user, now, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
             lease_stories(db, user, [r["id"] for r in rows if r["status"] in ("open", "bookmarked")])
         stories = story_cards(db, rows)
         for story in stories:   # the names to mark in the evidence: every name a linked firm went by
             story["firm_names"] = [name for f in story["firms"] for name in (*f["mentions"], f["name"])]
         return page(request, "queue.html", {
             "filters": filters, "stories": stories, "total": total, "page": page_number,
-            "pages": max(1, -(-total // PAGE_SIZE)), "choices": choices(), "taxonomy": taxonomy,
+            "pages": max(1, -(-total // PAGE_SIZE)), "more": total >= COUNT_CAP, "choices": choices(),
+            "taxonomy": taxonomy,
             "query": urlencode(filters.active()),
         })
 
