@@ -246,3 +246,14 @@ def test_unknown_story_and_empty_note_are_clear_errors(db):
         add_note(db, queue(db)[0]["id"], "alice", "   ")
     with pytest.raises(TriageError, match="unknown action"):
         decide(db, queue(db)[0]["id"], "alice", "delete")
+
+
+def test_flag_stories_follow_the_flags(db):
+    """The narrow story index the queue filters on (m006_triage_flag_stories) is kept by triggers."""
+    assert db.execute("select count(*) from flags").fetchone()[0] == \
+        db.execute("select count(*) from flag_stories").fetchone()[0]
+    story = queue(db)[0]
+    save_analysis(db, story["id"], {"flagged": False, "score": 0.0, "companies": [], "issues": [], "places": []})
+    assert db.execute("select 1 from flag_stories where article_id = ?", [story["id"]]).fetchone() is None
+    db.execute("update articles set published = '2001-02-03T00:00:00Z' where id = ?", [queue(db)[0]["id"]])
+    assert queue(db, until="2001-12-31")[0]["published"].startswith("2001-02-03")
