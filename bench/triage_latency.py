@@ -10,7 +10,8 @@ evidence sentence from the text, countries and regions), then serves the triage 
 (`rightsradar triage`, uvicorn) and measures, from an HTTP client on 127.0.0.1, the response time of:
 
 - the queue page (open stories by score, 20 cards, pages 1-5, leasing the page's stories as in use);
-- filtered searches: full-text words with an issue family, country, region, sector or status filter.
+- filtered searches: full-text words with an issue family, country, region, sector or status filter;
+- the same words over every stored article, flagged or not (/search).
 
 Prints p50 / p95 / max per kind against issue 7's target (p95 under 150 ms).
 """
@@ -183,13 +184,14 @@ def start_server(db_path: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("the triage app did not answer within 120 s")
 
 
-def measure(client: httpx.Client, params_list: list[dict], requests: int, warmup: int = 10) -> tuple[list[float], int]:
+def measure(client: httpx.Client, params_list: list[dict], requests: int, warmup: int = 10,
+            path: str = "/") -> tuple[list[float], int]:
     """Milliseconds per request (after `warmup` unmeasured ones), and the stories on the last page."""
     times, stories = [], 0
     for n in range(warmup + requests):
         params = params_list[n % len(params_list)]
         start = time.perf_counter()
-        response = client.get("/", params=params)
+        response = client.get(path, params=params)
         elapsed = (time.perf_counter() - start) * 1000
         if response.status_code != 200:
             raise RuntimeError(f"{params}: HTTP {response.status_code} {response.text[:300]}")
@@ -236,7 +238,9 @@ def main() -> int:
             with httpx.Client(base_url=base_url, timeout=30) as client:
                 queue = [{"page": str(page)} for page in range(1, 6)]
                 results = [report("queue page (open, by score)", *measure(client, queue, args.requests)),
-                           report("filtered full-text search", *measure(client, SEARCHES, args.requests))]
+                           report("filtered full-text search", *measure(client, SEARCHES, args.requests)),
+                           report("search all stored (/search)",
+                                  *measure(client, [{"q": s["q"]} for s in SEARCHES], args.requests, path="/search"))]
         finally:
             server.terminate()
             server.wait(timeout=30)

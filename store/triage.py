@@ -302,3 +302,25 @@ def filter_choices(db: Database) -> dict[str, list[str]]:
             "select distinct sector from companies where sector is not null and sector != '' order by sector")],
         "source": [r[0] for r in db.execute("select id from sources order by id")],
     }
+
+
+SNIPPET_OPEN, SNIPPET_CLOSE = "\x02", "\x03"   # marks around matched words; never in stored text
+
+
+def search_stored(db: Database, text: str, limit: int = 20, offset: int = 0) -> list[dict]:
+    """Every stored article matching the words, flagged or not, newest stored first, each with a
+    snippet of its text in which matched words are wrapped in SNIPPET_OPEN / SNIPPET_CLOSE."""
+    match = fts_query(text)
+    if not match:
+        return []
+    return list(db.query(
+        f"""select m.rowid as id, a.title, a.url, a.published, a.language, a.source_id, s.name as source_name,
+                   f.status, f.score, m.snippet
+            from (select rowid, snippet(articles_fts, 1, ?, ?, '…', 24) as snippet from articles_fts
+                  where articles_fts match ? order by rowid desc limit ? offset ?) as m
+            join articles a on a.id = m.rowid
+            left join sources s on s.id = a.source_id
+            left join flags f on f.article_id = a.id
+            order by m.rowid desc""",
+        [SNIPPET_OPEN, SNIPPET_CLOSE, match, limit, offset],
+    ))

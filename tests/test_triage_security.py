@@ -205,3 +205,15 @@ def test_search_and_filters_take_sql_as_text(local_app, db_path):
             assert "No stories here" in page.text, params
     assert open_db(db_path).execute("select count(*) from flags").fetchone()[0] > 10
     assert httpx.get(local_app + "/", params={"since": "not a date"}).status_code == 400
+
+
+def test_search_over_every_stored_article_escapes_snippets(local_app):
+    with httpx.Client(base_url=local_app) as client:
+        page = client.get("/search", params={"q": "cobalt suppliers"})
+        assert page.status_code == 200
+        assert_no_live_markup(page.text)
+        assert "&lt;svg onload=alert(2)&gt;" in page.text and '<mark class="issue">cobalt</mark>' in page.text.lower()
+        # Unflagged news is found too: the queue lists flagged stories only.
+        jazz = client.get("/search", params={"q": "jazz festival"}).text
+        assert "not flagged" in jazz and "Jazz" in jazz
+        assert client.get("/search", params={"q": '"unclosed ('}).status_code == 200

@@ -27,8 +27,8 @@ from nlp.taxonomy import load_taxonomy
 from store import open_db
 from store.accounts import app_secret, check_login, has_accounts
 from store.articles import utc_now
-from store.triage import (COUNT_CAP, FilterError, QueueFilters, filter_choices, queue_page, search_firms,
-                          story_cards)
+from store.triage import (COUNT_CAP, SNIPPET_CLOSE, SNIPPET_OPEN, FilterError, QueueFilters, filter_choices,
+                          queue_page, search_firms, search_stored, story_cards)
 from store.triage_decisions import (TriageConflict, TriageError, add_note, correct_link, decide, edit_tag,
                                     immediate, lease_stories, renew_leases, undo_last)
 from triage.export import atom_feed
@@ -67,6 +67,15 @@ def place_choices() -> dict[str, list[str]]:
     """Every country code and region the places component knows (nlp/data/places.json)."""
     regions = json.loads((Path(nlp.__file__).parent / "data" / "places.json").read_text("utf-8"))["regions"]
     return {"country": sorted(regions), "region": sorted({r for r in regions.values() if r})}
+
+
+def snippet_pieces(snippet: str) -> list[tuple[str, str]]:
+    """A search snippet as (text, kind) pieces, kind "match" for the matched words (escaped by the template)."""
+    pieces = []
+    for n, part in enumerate(snippet.replace(SNIPPET_CLOSE, SNIPPET_OPEN).split(SNIPPET_OPEN)):
+        if part:
+            pieces.append((part, "match" if n % 2 else ""))
+    return pieces
 
 
 def safe_url(url: str | None) -> str:
@@ -129,7 +138,7 @@ def create_app(settings: Settings) -> FastAPI:
         response = await call_next(request)
         return _finish(response, request.state.session, signer, request)
 
-    def page(request: Request, name: str, context: dict, status_code: int = 200) -> HTMLResponse:
+    def page_html(request: Request, name: str, context: dict, status_code: int = 200) -> HTMLResponse:
         context = {"user": request.state.user, "csrf": request.state.session.csrf,
                    "login_required": login_required(), **context}
         return templates.TemplateResponse(request, name, context, status_code=status_code)
@@ -140,7 +149,7 @@ def create_app(settings: Settings) -> FastAPI:
             filters = QueueFilters.from_mapping(request.query_params)
             page_number = max(1, int(request.query_params.get("page") or 1))
         except (FilterError, ValueError) as exc:
-            return page(request, "queue.html", {"error": str(exc), "filters": QueueFilters(), "stories": [],
+            return page_html(request, "queue.html", {"error": str(exc), "filters": QueueFilters(), "stories": [],
                                                 "total": 0, "page": 1, "pages": 1, "choices": choices(),
                                                 "taxonomy": taxonomy, "query": ""}, status_code=400)
         db = databases.get()
@@ -154,12 +163,22 @@ def create_app(settings: Settings) -> FastAPI:
         stories = story_cards(db, rows)
         for story in stories:   # the names to mark in the evidence: every name a linked firm went by
             story["firm_names"] = [name for f in story["firms"] for name in (*f["mentions"], f["name"])]
-        return page(request, "queue.html", {
+        return page_html(request, "queue.html", {
             "filters": filters, "stories": stories, "total": total, "page": page_number,
             "pages": max(1, -(-total // PAGE_SIZE)), "more": total >= COUNT_CAP, "choices": choices(),
             "taxonomy": taxonomy,
             "query": urlencode(filters.active()),
         })
+
+    @app.get("/search", response_class=HTMLResponse)
+    def search(request: Request, q: str = "", page: int = 1):
+        """Every stored article, flagged or not: the queue only lists flagged stories."""
+        page = max(1, page)
+        rows = search_stored(databases.get(), q[:500], PAGE_SIZE, (page - 1) * PAGE_SIZE) if q.strip() else []
+        for row in rows:
+            row["pieces"] = snippet_pieces(row.pop("snippet") or "")
+        return page_html(request, "search.html", {"q": q, "results": rows, "page": page,
+                                                  "more": len(rows) == PAGE_SIZE})
 
     @app.get("/favicon.ico")
     def favicon():
@@ -221,7 +240,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/login", response_class=HTMLResponse)
     def login_form(request: Request, next: str = "/"):
-        return page(request, "login.html", {"next": _local_path(next), "error": ""})
+        return page_html(request, "login.html", {"next": _local_path(next), "error": ""})
 
     @app.post("/login")
     async def login(request: Request):
@@ -229,7 +248,7 @@ def create_app(settings: Settings) -> FastAPI:
         name, password = str(form.get("user", "")).strip(), str(form.get("password", ""))
         ok = await run_in_threadpool(lambda: check_login(databases.get(), name, password))
         if not ok:
-            return page(request, "login.html", {"next": _local_path(str(form.get("next", "/"))),
+            return page_html(request, "login.html", {"next": _local_path(str(form.get("next", "/"))),
                                                 "error": "Unknown user or wrong password."}, status_code=401)
         request.state.session = Session.new(user=name)   # a new session and CSRF token on login
         return RedirectResponse(_local_path(str(form.get("next", "/"))), status_code=303)
