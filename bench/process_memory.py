@@ -6,27 +6,38 @@ import threading
 from pathlib import Path
 
 
-def tree_rss_mb(root: int) -> float:
-    """Resident memory of `root` and every descendant now, in MB."""
-    total, pending = 0, [root]
+def tree_rss(root: int) -> dict[int, tuple[str, float]]:
+    """pid -> (command, resident MB) of `root` and every descendant now."""
+    found, pending = {}, [root]
     while pending:
         pid = pending.pop()
         try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
+            rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                       if line.startswith("VmRSS:"))
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            found[pid] = (_short(command), rss / 1024)
             for task in Path(f"/proc/{pid}/task").iterdir():
                 pending += [int(c) for c in (task / "children").read_text().split()]
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
+        except (FileNotFoundError, ProcessLookupError, PermissionError, StopIteration):
             continue
-    return total / 1024
+    return found
+
+
+def _short(command: str) -> str:
+    for marker, name in (("spawn_main", "worker (multiprocessing)"), ("spiders.crawl", "crawler"),
+                         ("uvicorn", "Prefect local API"), ("prefect.engine", "Prefect flow run")):
+        if marker in command:
+            return name
+    return "flow: " + " ".join(command.split()[1:4])
 
 
 class PeakTreeMemory:
-    """Samples this process tree's resident memory every `interval` seconds while in the block."""
+    """Samples this process tree's resident memory every `interval` seconds while in the block;
+    `peak_mb` is the largest total, `at_peak` the processes then."""
 
     def __init__(self, root: int | None = None, interval: float = 0.25):
         self.root, self.interval, self.peak_mb = root or os.getpid(), interval, 0.0
+        self.at_peak: dict[int, tuple[str, float]] = {}
         self._stop = threading.Event()
 
     def __enter__(self):
@@ -38,7 +49,13 @@ class PeakTreeMemory:
         self._stop.set()
         self._thread.join()
 
+    def breakdown(self) -> str:
+        return ", ".join(f"{name} {mb:.0f}" for name, mb in sorted(self.at_peak.values(), key=lambda v: -v[1]))
+
     def _sample(self):
         while not self._stop.is_set():
-            self.peak_mb = max(self.peak_mb, tree_rss_mb(self.root))
+            now = tree_rss(self.root)
+            total = sum(mb for _, mb in now.values())
+            if total > self.peak_mb:
+                self.peak_mb, self.at_peak = total, now
             self._stop.wait(self.interval)

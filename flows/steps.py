@@ -4,6 +4,7 @@ Each step takes paths and ids and opens what it needs, so it can be retried on i
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import subprocess
 import sys
@@ -132,7 +133,9 @@ def store_lines(db_path: Path, lines, pending_validators: dict | None = None) ->
     counts: dict[str, Counter] = defaultdict(Counter)
     errors: dict[str, list[str]] = defaultdict(list)
     new_ids = []
-    for line in lines:
+    for number, line in enumerate(lines, start=1):
+        if number % 500 == 0:
+            release_freed_memory()
         item = json.loads(line)
         source_id = item["source_id"]
         if item["type"] == "source":
@@ -165,6 +168,25 @@ def store_lines(db_path: Path, lines, pending_validators: dict | None = None) ->
                            "failed": c["failed"], "unchanged": bool(c["unchanged"]), "errors": errors[source][:5]}
                   for source, c in sorted(counts.items())}
     return new_ids, per_source
+
+
+def release_freed_memory() -> None:
+    """Hand memory freed by the stored pages back to the system (glibc's malloc_trim): each item is a
+    page of a few hundred kB, and in Prefect's task thread glibc otherwise keeps the freed space, so
+    the process grew by ~0.5 GB over 5,000 articles (bench/daily_volume.py)."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _load_libc():
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:   # not glibc (macOS, musl): nothing to do
+        return None
+
+
+_LIBC = _load_libc()
 
 
 def _record_source_failure(db, source_id: str, error: str) -> None:
