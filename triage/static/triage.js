@@ -21,7 +21,8 @@
     current = story;
     story.classList.add("current");
     story.focus({ preventScroll: true });
-    story.scrollIntoView({ block: "nearest" });
+    if (story === stories()[0]) window.scrollTo(0, 0);   // keep the filters in view at the top
+    else story.scrollIntoView({ block: "nearest" });
     history.replaceState(null, "", "#" + story.id);
   }
 
