@@ -6,7 +6,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from .model import TrackedFirm, with_extra_aliases
+from .model import TrackedFirm, with_cues, with_extra_aliases
 
 
 class CompanyListError(ValueError):
@@ -68,23 +68,27 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str] | None, 
 BRANDS_PATH = Path(__file__).with_name("brands.csv")
 
 
-def load_brands(path: Path = BRANDS_PATH) -> dict[str, list[str]]:
-    """Firm id -> the brands, outlets and subsidiaries it is known by in the news ("Reuters", "Uber Eats",
-    "Sky News"), from catalog/brands.csv. The listings companies.csv is built from name only the holding."""
-    brands: dict[str, list[str]] = {}
+def load_brands(path: Path = BRANDS_PATH, kind: str = "brand") -> dict[str, list[str]]:
+    """Firm id -> names from catalog/brands.csv. Kind "brand": the brands, outlets, subsidiaries and short
+    names a firm is known by in the news ("Reuters", "Uber Eats", "Sky News"; the listings companies.csv
+    is built from name only the holding). Kind "cue": people and products whose mention shows that an
+    ambiguous name is the firm ("Musk" for X, "iPhone" for Apple); they are evidence, never aliases."""
+    names: dict[str, list[str]] = {}
     if path.exists():
         with open(path, newline="", encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
-                if row.get("firm_id") and row.get("name", "").strip():
-                    brands.setdefault(row["firm_id"].strip(), []).append(row["name"].strip())
-    return brands
+                if row.get("firm_id") and row.get("name", "").strip() and (row.get("kind") or "brand") == kind:
+                    names.setdefault(row["firm_id"].strip(), []).append(row["name"].strip())
+    return names
 
 
 def load_companies(path: Path, brands: dict[str, list[str]] | None = None) -> tuple[list[TrackedFirm], list[RowProblem]]:
-    """Read a tracked-firm CSV. ``brands`` (default: catalog/brands.csv) adds aliases to the firms whose ids
-    it names; pass {} to read the file alone."""
+    """Read a tracked-firm CSV. ``brands`` (default: catalog/brands.csv) adds aliases and cues to the firms
+    whose ids it names; pass {} to read the file alone."""
     firms, problems = _read_companies(Path(path))
-    return with_extra_aliases(firms, load_brands() if brands is None else brands), problems
+    if brands is None:
+        return with_cues(with_extra_aliases(firms, load_brands()), load_brands(kind="cue")), problems
+    return with_extra_aliases(firms, brands), problems
 
 
 def _read_companies(path: Path) -> tuple[list[TrackedFirm], list[RowProblem]]:

@@ -18,11 +18,17 @@ class TrackedFirm:
     parent_id: str = ""
     curated: bool = False        # hand-curated entry (private / state-owned firms trackers follow)
     partner_ids: tuple[str, ...] = field(default_factory=tuple)  # a joint venture's partner firms
+    cues: tuple[str, ...] = field(default_factory=tuple)  # people and products that identify it ("Musk")
 
     @property
     def names(self) -> tuple[str, ...]:
         """Every name the firm may appear under in text: the name first, then aliases."""
         return (self.name, *self.aliases)
+
+
+def with_cues(firms: list[TrackedFirm], cues: dict[str, list[str]]) -> list[TrackedFirm]:
+    """The firms with the people and products that identify them in the news (catalog/brands.csv)."""
+    return [replace(f, cues=(*f.cues, *cues[f.id])) if cues.get(f.id) else f for f in firms]
 
 
 def with_extra_aliases(firms: list[TrackedFirm], extra: dict[str, list[str]]) -> list[TrackedFirm]:

@@ -18,6 +18,7 @@ untracked ORG) and ``span.label_`` is ``COMPANY`` or ``ORG``. ``span._.rr_link``
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections import defaultdict
 from pathlib import Path
@@ -53,7 +54,7 @@ COMPANY_CUES = frozenset(
     "owner deny announce respond statement giant maker manufacturer chain customer customers "
     "product products smartphone iphone revenue profit sale sales earnings quarter invest sell buy operate "
     "employ worker workers employee employees staff allegation allegations accuse "
-    "contractor contractors boss founder app platform service services".split()
+    "contractor contractors boss founder app platform service services outage outages user users".split()
 )
 # A following word that makes a capitalised ordinary name a place, a time or a thing.
 NOT_COMPANY_NEXT = frozenset(
@@ -109,6 +110,7 @@ class CompanyGazetteer:
         self.fuzzy_cutoff = fuzzy_cutoff
         self.firms: list[TrackedFirm] = []
         self.blocked: set[tuple[str, str]] = set()   # researchers' "this name is not that firm"
+        self.cues: dict[str, tuple[str, ...]] = {}    # firm id -> people and products that identify it
         self.common: set[str] = set(FALLBACK_COMMON)
         self._reset()
 
@@ -127,6 +129,7 @@ class CompanyGazetteer:
         """Fill the matcher and the linker. ``blocked``: (normalised name, firm id) pairs never to link."""
         self.firms = list(firms)
         self.blocked = {tuple(pair) for pair in blocked}
+        self.cues = {f.id: f.cues for f in self.firms if f.cues}
         self._reset()
         common = self.common = _common_lexicon(self.nlp)
         by_key: dict[str, list[tuple[str, str, bool, bool]]] = defaultdict(list)
@@ -142,10 +145,11 @@ class CompanyGazetteer:
         docs = self.nlp.tokenizer.pipe(s for _, s in surfaces)
         for (fid, surface), pdoc in zip(surfaces, docs):
             words = [t.lower_ for t in pdoc if not t.is_punct]
-            if not words or len(surface) < 2 or (len(words) == 1 and len(words[0]) < 2):
+            letter = len(surface) == 1 and surface.isupper()     # "X": linked only with evidence
+            if not words or (len(surface) < 2 or len(words) == 1 and len(words[0]) < 2) and not letter:
                 continue
             acronym = surface.isupper() and len(surface) <= 5
-            ordinary = all(_is_common(w, common) for w in words)
+            ordinary = letter or all(_is_common(w, common) for w in words)
             needs_case = acronym or ordinary
             needs_evidence = ordinary and len(words) == 1 and words[0] not in COMPANY_SENSE_FIRST
             if needs_evidence:
@@ -190,6 +194,8 @@ class CompanyGazetteer:
                     continue
                 if needs_case and end - start > 1 and ent_labels & MULTI_WORD_VETO:
                     continue      # "Renewable Energy Week", "Southern California"
+                if end - start == 1 and not _coined(text) and _part_of_a_full_name(doc, start, self.common):
+                    continue      # "Tim Moore", "Kamala Harris", "Michael Dell": a person, not the firm
                 if (not needs_evidence and end - start == 1 and ent_labels & PERSON_OR_PLACE
                         and not _coined(text) and _person_or_place_here(doc, start, text, self.common)):
                     needs_evidence, strict = True, False   # "Raymond", "Harris": a person here, unless cues
@@ -201,8 +207,18 @@ class CompanyGazetteer:
                 pending.append((start, end, weak, strict))
             else:
                 rejected.append((start, end))
+        strong_tokens = {i for s, e, _ in accepted for i in range(s, e)}
         for start, end, cands, strict in pending:
-            if any(f in strong_firms for f, _ in cands) or self._has_evidence(doc, start, end, strict):
+            if self._cue_named(doc, cands) or _listed_with(doc, start, end, strong_tokens):
+                accepted.append((start, end, cands))
+            elif len(doc[start:end].text) == 1:
+                # A one-letter name ("X") needs more than a company word: "Generation X workers",
+                # "Figure X" are not the firm; a platform word in its sentence is enough.
+                if _letter_name_here(doc, start):
+                    accepted.append((start, end, cands))
+                else:
+                    rejected.append((start, end))
+            elif any(f in strong_firms for f, _ in cands) or self._has_evidence(doc, start, end, strict):
                 accepted.append((start, end, cands))
             else:
                 rejected.append((start, end))
@@ -260,6 +276,14 @@ class CompanyGazetteer:
             matches = sorted(set(matches) | set(self.matcher(folded)), key=lambda m: (m[1], m[2]))
         return matches
 
+    def _cue_named(self, doc: Doc, cands: list[tuple[str, str]]) -> bool:
+        """The document names a person or product known with one of the candidate firms ("Musk's X")."""
+        for fid, _ in cands:
+            for cue in self.cues.get(fid, ()):
+                if re.search(rf"\b{re.escape(cue)}\b", doc.text):
+                    return True
+        return False
+
     def _link_candidates(self, cands: list[tuple[str, str]], text: str) -> Link:
         fids = {f for f, _ in cands}
         key = normalise(cands[0][1])
@@ -281,11 +305,17 @@ class CompanyGazetteer:
             ent = next((e for e in doc.ents if e.start <= i < e.end), None)
             if ent is None:
                 return False
-            extra = [t for t in doc[ent.start:ent.end] if not start <= t.i < end]
+            # An entity never runs over a line break ("BMO\n\nBank of Montreal's"): keep the line of the match.
+            line = [t for t in doc[ent.start:ent.end]
+                    if not any("\n" in b.text for b in doc[min(t.i, i):max(t.i, i) + 1])]
+            extra = [t for t in line if not start <= t.i < end]
+            if _title_case(doc, i) and any(t.pos_ in ("VERB", "AUX", "ADP") for t in extra):
+                return False   # "Spain Orders Criminal Investigation Into X,": a headline, not a name
             if not strict:
                 return any(t.lower_ in INSTITUTION_WORDS for t in extra)
+            # "Google Earnings", "Apple shares": the firm and a company word, not another body
             return any(t.lower_ not in ORG_FILLER and t.text not in PLACE_WORDS and not t.is_punct
-                       for t in extra)
+                       and t.lower_ not in COMPANY_CUES for t in extra)
         return False
 
     @staticmethod
@@ -298,6 +328,8 @@ class CompanyGazetteer:
             return False
         if strict and start > 0 and doc[start - 1].lower_ == "the":
             return False      # "the Amazon", "the Orange"; firms rarely take an article
+        if strict and start > 0 and doc[start - 1].lower_ in ("a", "an") and doc[end - 1].dep_ != "compound":
+            return False      # "a Target for Trump" (but "an Amazon van" is the firm's van)
         first = doc[start]
         sent = first.sent if doc.has_annotation("SENT_START") else doc[:]
         lo, hi = max(sent.start, start - 5), min(sent.end, end + 5)
@@ -319,7 +351,8 @@ class CompanyGazetteer:
 
     def _firm_rows(self) -> list[dict]:
         return [{"id": f.id, "name": f.name, "aliases": list(f.aliases), "country": f.country,
-                 "parent_id": f.parent_id, "partner_ids": list(f.partner_ids)} for f in self.firms]
+                 "parent_id": f.parent_id, "partner_ids": list(f.partner_ids), "cues": list(f.cues)}
+                for f in self.firms]
 
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
         return json.dumps({"cfg": self._cfg(), "firms": self._firm_rows()}).encode()
@@ -351,8 +384,55 @@ class CompanyGazetteer:
         self.fuzzy_cutoff = cfg.get("fuzzy_cutoff", self.fuzzy_cutoff)
         self.set_firms((TrackedFirm(id=r["id"], name=r["name"], aliases=tuple(r.get("aliases", ())),
                                    country=r.get("country", ""), parent_id=r.get("parent_id", ""),
-                                   partner_ids=tuple(r.get("partner_ids", ())))
+                                   partner_ids=tuple(r.get("partner_ids", ())), cues=tuple(r.get("cues", ())))
                         for r in rows), blocked=cfg.get("blocked", ()))
+
+
+PLATFORM_WORDS = frozenset("outage outages users user platform app posts post account accounts "
+                           "social moderation content".split())
+LETTER_PRECEDERS = frozenset("generation gen figure fig table brand player project model series type vitamin "
+                             "planet day chapter section article part phase option company firm mr ms dr "
+                             "malcolm plan factor".split())
+
+
+def _title_case(doc: Doc, i: int) -> bool:
+    """Token i's sentence Capitalises Most Words, as headlines do."""
+    sent = doc[i].sent if doc.has_annotation("SENT_START") else doc[:]
+    words = [t for t in sent if t.is_alpha and len(t) > 3]
+    return len(words) >= 3 and sum(t.text[:1].isupper() for t in words) >= 0.8 * len(words)
+
+
+def _letter_name_here(doc: Doc, i: int) -> bool:
+    if i > 0 and (doc[i - 1].lower_ in LETTER_PRECEDERS or doc[i - 1].ent_type_ == "PERSON"):
+        return False
+    if i + 1 < len(doc) and doc[i + 1].text in ("-", "‑"):
+        return False
+    sent = doc[i].sent if doc.has_annotation("SENT_START") else doc[:]
+    return any(t.lower_ in PLATFORM_WORDS or t.lemma_.lower() in PLATFORM_WORDS for t in sent if t.i != i)
+
+
+def _listed_with(doc: Doc, start: int, end: int, firm_tokens: set[int]) -> bool:
+    """The match is coordinated with a firm found without doubt ("Into X, Meta, and TikTok")."""
+    tok = doc[end - 1]
+    return any(t.i in firm_tokens for t in (*tok.conjuncts, tok.head) if t.dep_ == "conj" or tok.dep_ == "conj")
+
+
+def _part_of_a_full_name(doc: Doc, i: int, common: set[str]) -> bool:
+    """Token i is one word of a PERSON entity whose other words are names, not headline words."""
+    ent = next((e for e in doc.ents if e.start <= i < e.end), None)
+    if ent is None or ent.label_ != "PERSON" or len(ent) < 2:
+        return False
+    others = [t for t in ent if t.i != i and not t.is_punct]
+    if not others or not all(t.text[:1].isupper() and t.pos_ == "PROPN" for t in others):
+        return False
+    if all(not _is_common(t.lower_, common) for t in others):
+        return True
+    if any(t.is_sent_start for t in others):
+        return False   # "Wearing Alaïa again, ...": a capitalised first word, not a first name
+    # Surnames are often dictionary words too ("Moore", "Cook"): trust the proper nouns unless the
+    # sentence is written in title case, where every word looks like one.
+    words = [t for t in doc[doc[i].sent.start:doc[i].sent.end] if t.is_alpha]
+    return sum(t.text[:1].isupper() for t in words) < 0.6 * len(words)
 
 
 def _person_or_place_here(doc: Doc, i: int, word: str, common: set[str]) -> bool:

@@ -22,6 +22,9 @@ from rapidfuzz import fuzz, process
 from .names import normalise
 
 DEFAULT_FUZZY_CUTOFF = 90.0
+# Word by word, a fuzzy match must still be close: "bahn"/"bank" (75) is another word, "electronic"/
+# "electronics" (95) or "mauritz"/"maurits" (86) a spelling.
+MIN_TOKEN_RATIO = 80.0
 # Tokens too common in company names to select a candidate block on their own.
 GENERIC_TOKENS = frozenset(
     "the and of group international holdings holding global bank company corporation industries "
@@ -156,6 +159,9 @@ class FirmLinker:
         cand_key, score, _ = best
         if len(cand_key.split()) != len(key.split()) and score < 95:
             return None      # "communications" is not "b communications"
+        if len(cand_key.split()) == len(key.split()) and any(
+                fuzz.ratio(mine, theirs) < MIN_TOKEN_RATIO for mine, theirs in zip(key.split(), cand_key.split())):
+            return None      # "deutsche bahn" is not "deutsche bank": a typo spoils a word, not replaces it
         exact = self.resolve_key(cand_key, cand_key)
         if exact is None or self.is_blocked(key, exact.firm_id):
             return None

@@ -1,7 +1,8 @@
 """Researchers' link corrections: stored in SQLite, applied by the linker on the next run.
 
-The two cases are real errors from the labelled mentions (bench/labels/mentions.jsonl): "Deutsche Bahn"
-fuzzy-linked to Deutsche Bank, and "Waymo" (Alphabet's) not linked at all.
+The two cases are real errors from the labelled mentions (bench/labels/mentions.jsonl): Pakistan's "Geo"
+news channel linked to Hormel Foods (whose listing gives it the alias "Geo"), and "Waymo" (Alphabet's) not
+linked at all (without catalog/brands.csv).
 """
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ from store.corrections import CorrectionError, load_corrections, record_correcti
 from tests.conftest import PROJECT_DIR
 
 TITLES = {
-    "bahn": "Germany's Deutsche Bahn halts humorous publicity campaign",
+    "geo": "He told Pakistan’s Geo news channel that India had deliberately targeted civilians.",
     "waymo": "Why Waymo’s London Launch Matters",
 }
-REAL_IDS = {"deutsche-bank-de", "meta-platforms-us", "alphabet-us", "samsung-electronics-kr"}
+REAL_IDS = {"hormel-foods-us", "meta-platforms-us", "alphabet-us", "samsung-electronics-kr"}
 
 
 @pytest.fixture(scope="module")
@@ -40,18 +41,18 @@ def test_corrections_reach_the_next_run(tmp_path, firms):
     db = open_db(tmp_path / "rr.db")
     sync_companies(db, firms)
     before = build_pipeline(firms)
-    assert "deutsche-bank-de" in firm_ids(before, TITLES["bahn"])      # the error a researcher corrects
+    assert "hormel-foods-us" in firm_ids(before, TITLES["geo"])      # the error a researcher corrects
     assert firm_ids(before, TITLES["waymo"]) == set()
 
-    record_correction(db, "not_firm", "Deutsche Bahn", "deutsche-bank-de", user="ana", article_id=None)
+    record_correction(db, "not_firm", "Geo", "hormel-foods-us", user="ana", article_id=None)
     record_correction(db, "alias", "Waymo", "alphabet-us", user="ana", note="Alphabet's robotaxi unit")
     db.conn.close()
 
     # The next run opens the database afresh, as the daily flow does.
     after = build_pipeline(firms, corrections=load_corrections(open_db(tmp_path / "rr.db")))
-    assert firm_ids(after, TITLES["bahn"]) == set()
+    assert firm_ids(after, TITLES["geo"]) == set()
     assert firm_ids(after, TITLES["waymo"]) == {"alphabet-us"}
-    assert "deutsche-bank-de" in firm_ids(after, "Deutsche Bank fined over money laundering controls")
+    assert "hormel-foods-us" in firm_ids(after, "Hormel Foods fined over meatpacking plant injuries")
 
 
 def test_latest_decision_wins_and_bad_corrections_are_refused(tmp_path, firms):

@@ -37,7 +37,8 @@ def test_possessive_and_group_names_in_the_linker():
 FIRMS = [TrackedFirm("comcast-us", "Comcast Corporation", ("Comcast", "NBC", "NBC News"), "US"),
          TrackedFirm("tesla-us", "Tesla, Inc.", ("Tesla",), "US"),
          TrackedFirm("meta-us", "Meta Platforms Inc", ("Meta", "Instagram"), "US"),
-         TrackedFirm("openai-us", "OpenAI", (), "US")]
+         TrackedFirm("openai-us", "OpenAI", (), "US"),
+         TrackedFirm("x-us", "X Corp.", ("X", "Twitter"), "US", cues=("Musk",))]
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +60,22 @@ def firm_ids(nlp, title: str, text: str = "") -> list[str]:
     # the other senses stay unlinked
     ("A meta-analysis of tesla coil safety studies", []),
     ("Meta-analysis finds no link between screens and sleep", []),
+    # a one-letter name: only with a cue (its owner), a platform word or a firm listed beside it
+    ("Musk’s X Vows to Appeal Indian Court Order Over Content Removal", ["x-us"]),
+    ("X recovers from ‘brief’ global outage", ["x-us"]),
+    ("Spain Orders Criminal Investigation Into X, Meta, and TikTok", ["meta-us", "x-us"]),
+    ("Generation X workers say they face age discrimination at the company", []),
+    ("In Figure X, shares of the firm fell", []),
+    ("Malcolm X was assassinated in 1965", []),
 ])
 def test_headlines(nlp, title, expected):
     assert firm_ids(nlp, title) == expected
+
+
+def test_a_person_with_a_firm_name_is_a_person(nlp):
+    text = "North Carolina House Speaker Tim Moore is accused of interfering with the relationship."
+    tim = [TrackedFirm("tim-br", "Tim S.A.", ("Tim",), "BR")]
+    assert firm_ids(build_pipeline(tim), "Speaker under pressure", text) == []
 
 
 def test_an_acronym_the_text_defines_is_not_the_tracked_firm(nlp):
