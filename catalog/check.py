@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pycountry
 
-from .load import CompanyListError, RowProblem, read_rows
+from .load import CompanyListError, RowProblem, read_rows, well_formed_rows
 from .names import normalise
 
 
@@ -45,13 +45,7 @@ def check_companies_csv(path: Path) -> CheckReport:
     ids: dict[str, int] = {}
     parents: list[tuple[int, str]] = []
     alias_owner: dict[str, set[str]] = defaultdict(set)
-    for line, cells, problem in rows:
-        if cells is None:
-            rep.errors.append(RowProblem(line, problem))
-            continue
-        if len(cells) != len(header):
-            rep.errors.append(RowProblem(line, f"wrong column count: {len(cells)} fields, header has {len(header)}"))
-            continue
+    for line, cells in well_formed_rows(header, rows, rep.errors):
         name = get(cells, "name")
         fid = get(cells, "id")
         if not name:

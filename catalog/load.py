@@ -82,6 +82,19 @@ def load_brands(path: Path = BRANDS_PATH, kind: str = "brand") -> dict[str, list
     return names
 
 
+def well_formed_rows(header: list[str], rows: list[tuple[int, list[str] | None, str]],
+                     problems: list[RowProblem]):
+    """(line, cells) for each row read_rows could decode and that has the header's width; the others are
+    added to ``problems`` with their line."""
+    for line, cells, problem in rows:
+        if cells is None:
+            problems.append(RowProblem(line, problem))
+        elif len(cells) != len(header):
+            problems.append(RowProblem(line, f"wrong column count: {len(cells)} fields, header has {len(header)}"))
+        else:
+            yield line, cells
+
+
 def load_companies(path: Path, brands: dict[str, list[str]] | None = None) -> tuple[list[TrackedFirm], list[RowProblem]]:
     """Read a tracked-firm CSV. ``brands`` (default: catalog/brands.csv) adds aliases and cues to the firms
     whose ids it names; pass {} to read the file alone."""
@@ -104,13 +117,7 @@ def _read_companies(path: Path) -> tuple[list[TrackedFirm], list[RowProblem]]:
         i = cols.get(key)
         return cells[i].strip() if i is not None and i < len(cells) else ""
 
-    for line, cells, problem in rows:
-        if cells is None:
-            problems.append(RowProblem(line, problem))
-            continue
-        if len(cells) != len(header):
-            problems.append(RowProblem(line, f"wrong column count: {len(cells)} fields, header has {len(header)}"))
-            continue
+    for line, cells in well_formed_rows(header, rows, problems):
         name = get(cells, "name")
         if not name:
             problems.append(RowProblem(line, "empty name"))

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import COLUMNS, country_code, firm_id
-from .load import CompanyListError, RowProblem, load_companies, read_rows
+from .load import CompanyListError, RowProblem, load_companies, read_rows, well_formed_rows
 from .model import TrackedFirm
 from .names import normalise
 
@@ -181,13 +181,7 @@ def import_team_list(path: Path, base_path: Path | None = None) -> ImportReport:
         i = next((cols[n] for n in names if n in cols), None)
         return cells[i].strip() if i is not None and i < len(cells) else ""
 
-    for line, cells, problem in rows:
-        if cells is None:
-            problems.append(RowProblem(line, problem))
-            continue
-        if len(cells) != len(header):
-            problems.append(RowProblem(line, f"wrong column count: {len(cells)} fields, header has {len(header)}"))
-            continue
+    for line, cells in well_formed_rows(header, rows, problems):
         try:
             listed = parse_listed_name(cells[name_col])
         except UnreadableName as exc:

@@ -151,14 +151,10 @@ def cmd_run(args) -> int:
 
 
 def _run_daily(daily, run_in_progress, **params) -> int:
-    try:
-        counts = daily(**params)
-    except run_in_progress as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 3
-    print("\n".join(counts["summary"]))
-    print(f"Database: {params['db_path']}")
-    return 0
+    code = _run_flow(lambda: daily(**params), run_in_progress)
+    if code == 0:
+        print(f"Database: {params['db_path']}")
+    return code
 
 
 def cmd_reprocess(args) -> int:
@@ -168,14 +164,9 @@ def cmd_reprocess(args) -> int:
     from store.runs import RunInProgress
 
     db_path = args.db or default_db_path()
-    try:
-        counts = reprocess(db_path=db_path, companies_path=args.companies, flagging_path=args.flagging,
-                           taxonomy_path=args.taxonomy)
-    except (RunInProgress, FlaggingConfigError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 3 if isinstance(exc, RunInProgress) else 2
-    print("\n".join(counts["summary"]))
-    return 0
+    return _run_flow(lambda: reprocess(db_path=db_path, companies_path=args.companies,
+                                       flagging_path=args.flagging, taxonomy_path=args.taxonomy),
+                     RunInProgress, FlaggingConfigError)
 
 
 def cmd_backfill(args) -> int:
@@ -183,14 +174,22 @@ def cmd_backfill(args) -> int:
     from store.db import default_db_path
     from store.runs import RunInProgress
 
-    try:
+    def run() -> dict:
         window(args.since, args.until)   # a bad range is reported before Prefect starts
-        counts = backfill(since=args.since, until=args.until, db_path=args.db or default_db_path(),
-                          sources_path=args.sources, companies_path=args.companies, work_dir=args.work_dir,
-                          source_ids=args.source_ids)
-    except (RunInProgress, BackfillRangeError) as exc:
+        return backfill(since=args.since, until=args.until, db_path=args.db or default_db_path(),
+                        sources_path=args.sources, companies_path=args.companies, work_dir=args.work_dir,
+                        source_ids=args.source_ids)
+
+    return _run_flow(run, RunInProgress, BackfillRangeError)
+
+
+def _run_flow(run, run_in_progress: type[Exception], *bad_input: type[Exception]) -> int:
+    """Run a flow and print its summary. Exit 3 when another run holds the database, 2 on bad input."""
+    try:
+        counts = run()
+    except (run_in_progress, *bad_input) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 3 if isinstance(exc, RunInProgress) else 2
+        return 3 if isinstance(exc, run_in_progress) else 2
     print("\n".join(counts["summary"]))
     return 0
 

@@ -110,7 +110,7 @@ class CompanyGazetteer:
         self.fuzzy_cutoff = fuzzy_cutoff
         self.firms: list[TrackedFirm] = []
         self.blocked: set[tuple[str, str]] = set()   # researchers' "this name is not that firm"
-        self.cues: dict[str, tuple[str, ...]] = {}    # firm id -> people and products that identify it
+        self.cues: dict[str, re.Pattern] = {}          # firm id -> people and products that identify it
         self.common: set[str] = set(FALLBACK_COMMON)
         self._reset()
 
@@ -129,7 +129,9 @@ class CompanyGazetteer:
         """Fill the matcher and the linker. ``blocked``: (normalised name, firm id) pairs never to link."""
         self.firms = list(firms)
         self.blocked = {tuple(pair) for pair in blocked}
-        self.cues = {f.id: f.cues for f in self.firms if f.cues}
+        # One pattern per firm, compiled once: matching runs for every doubtful mention.
+        self.cues = {f.id: re.compile(r"\b(?:" + "|".join(map(re.escape, f.cues)) + r")\b")
+                     for f in self.firms if f.cues}
         self._reset()
         common = self.common = _common_lexicon(self.nlp)
         by_key: dict[str, list[tuple[str, str, bool, bool]]] = defaultdict(list)
@@ -278,11 +280,7 @@ class CompanyGazetteer:
 
     def _cue_named(self, doc: Doc, cands: list[tuple[str, str]]) -> bool:
         """The document names a person or product known with one of the candidate firms ("Musk's X")."""
-        for fid, _ in cands:
-            for cue in self.cues.get(fid, ()):
-                if re.search(rf"\b{re.escape(cue)}\b", doc.text):
-                    return True
-        return False
+        return any(fid in self.cues and self.cues[fid].search(doc.text) for fid, _ in cands)
 
     def _link_candidates(self, cands: list[tuple[str, str]], text: str) -> Link:
         fids = {f for f, _ in cands}
@@ -452,7 +450,9 @@ def _person_or_place_here(doc: Doc, i: int, word: str, common: set[str]) -> bool
 def _defined_acronyms(doc: Doc) -> set[str]:
     """Acronyms the text defines for a longer name: "Namibian Broadcasting Corporation (NBC)". A tracked
     firm's own long name defines its acronym too, but then the long name is matched and linked itself."""
-    out = set()
+    out: set[str] = set()
+    if "(" not in doc.text:
+        return out
     for tok in doc:
         if not (tok.text.isupper() and 2 <= len(tok.text) <= 6 and tok.i >= 2 and doc[tok.i - 1].text == "("
                 and tok.i + 1 < len(doc) and doc[tok.i + 1].text == ")"):
