@@ -5,12 +5,18 @@ The text stays in ``../shared``; each row names it by a stable reference and :fu
 * ``{"file": "feeds/news/index.json", "link": ...}``: an item's title in the feed index (``data/``);
 * ``{"file": "articles/fundus/index.jsonl", "url": ...}``: a page's ``title`` or ``body_text`` (``data/``);
 * ``{"file": "seeds/<name>.txt", "quote": ...}``: an exact passage of a seed document (whitespace-normalised,
-  because the PDF-extracted text breaks lines mid-sentence).
+  because the PDF-extracted text breaks lines mid-sentence);
+* ``{"file": "articles/fundus/index.jsonl", "url": ..., "quote": ...}`` (field ``sentence``): an exact passage
+  of that page's body text (whitespace-normalised);
+* ``{"file": "hr-news/train.json", "event": <Input.GLOBALEVENTID>}``: that news item's ``Input.title``
+  (field ``title``), or with ``"quote"`` (field ``sentence``) an exact passage of its article text (markup
+  removed, entities decoded, whitespace-normalised).
 
 Labels say what a researcher would file the text under (see ``README.md`` here for the rules used).
 """
 from __future__ import annotations
 
+import html
 import json
 import re
 from functools import lru_cache
@@ -50,18 +56,41 @@ def _normalised(path: Path) -> str:
     return re.sub(r"\s+", " ", path.read_text("utf-8"))
 
 
+@lru_cache(maxsize=None)
+def _hr_news(path: Path) -> dict[str, dict]:
+    return {str(row["sample"]["Input.GLOBALEVENTID"]): row["sample"] for row in json.loads(path.read_text("utf-8"))}
+
+
+def hr_news_text(sample: dict) -> str:
+    """An hr-news article as plain text: markup removed, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", sample["Input.article_interface"]))
+
+
+def _quoted(quote: str, text: str) -> str | None:
+    quote = re.sub(r"\s+", " ", quote).strip()
+    return quote if quote in re.sub(r"\s+", " ", text) else None
+
+
 def resolve(ref: dict, field: str, shared_dir: Path) -> str:
     """The text a reference points at; raises :class:`UnresolvedRef` when it is gone or changed."""
     path = _locate(shared_dir, ref["file"])
     if "link" in ref:
         text = _feed_titles(path).get(ref["link"])
+    elif "event" in ref:
+        sample = _hr_news(path).get(str(ref["event"]))
+        text = None if sample is None else (_quoted(ref["quote"], hr_news_text(sample)) if "quote" in ref
+                                            else sample["Input.title"])
+    elif "url" in ref and "quote" in ref:
+        page = _pages(path).get(ref["url"])
+        body = None if page is None else page["body_text"]
+        body = "\n\n".join(body) if isinstance(body, list) else body
+        text = _quoted(ref["quote"], body) if body else None
     elif "url" in ref:
         page = _pages(path).get(ref["url"])
         text = None if page is None else (page["title"] if field == "title" else "\n\n".join(page["body_text"])
                                           if isinstance(page["body_text"], list) else page["body_text"])
     elif "quote" in ref:
-        quote = re.sub(r"\s+", " ", ref["quote"]).strip()
-        text = quote if quote in _normalised(path) else None
+        text = _quoted(ref["quote"], _normalised(path))
     else:
         raise UnresolvedRef(f"unknown reference shape: {ref}")
     if not text:
