@@ -1,4 +1,5 @@
-"""The hand-labelled company-mention set (``bench/labels/mentions.jsonl``) for measuring the firm linker.
+"""The hand-labelled company-mention sets for measuring the firm linker: ``bench/labels/mentions.jsonl`` (the
+development set) and ``bench/labels/mentions_test.jsonl`` (the blind set, labelled before the rules were tuned on it).
 
 The annotations live in the project; the text they point at stays in ``../shared``. The shape checks run
 everywhere; the ones that resolve the text skip when ``../shared`` is absent, except in CI (``CI=true``),
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bench.labels import UnresolvedRef
-from bench.labels.mentions import CASES, MENTIONS_PATH, load_mentions, read_rows
+from bench.labels.mentions import CASES, MENTIONS_PATH, MENTIONS_TEST_PATH, load_mentions, read_rows
 
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 NEEDED = (
@@ -22,7 +23,10 @@ NEEDED = (
     SHARED_DIR / "data" / "articles" / "fundus" / "index.jsonl",
     SHARED_DIR / "seeds" / "bhrrc-ict-snapshot-brief.txt",
     SHARED_DIR / "seeds" / "ict-campaign-page.txt",
+    SHARED_DIR / "data" / "hr-news" / "dev.json",
+    SHARED_DIR / "data" / "hr-news" / "train.json",
 )
+SETS = {"dev": (MENTIONS_PATH, 300), "test": (MENTIONS_TEST_PATH, 150)}
 FIRM_REQUIRED = {"plain", "legal-form", "subsidiary", "former-name", "non-latin"}
 
 
@@ -41,13 +45,28 @@ def mentions() -> list[dict]:
     return load_mentions(SHARED_DIR)
 
 
+@pytest.fixture(scope="module")
+def test_mentions() -> list[dict]:
+    _require_shared()
+    return load_mentions(SHARED_DIR, MENTIONS_TEST_PATH)
+
+
+@pytest.fixture(scope="module", params=sorted(SETS))
+def any_set(request) -> tuple[list[dict], int]:
+    _require_shared()
+    path, least = SETS[request.param]
+    return load_mentions(SHARED_DIR, path), least
+
+
 def _item(row: dict) -> tuple[str, str]:
     return json.dumps(row["ref"], sort_keys=True), row["field"]
 
 
-def test_rows_are_well_formed_without_the_shared_data():
-    rows = [row for _, row in read_rows()]          # raises on unknown case/field or a firm not in companies.csv
-    assert len(rows) >= 300
+@pytest.mark.parametrize("name", sorted(SETS))
+def test_rows_are_well_formed_without_the_shared_data(name):
+    path, least = SETS[name]
+    rows = [row for _, row in read_rows(path)]      # raises on unknown case/field or a firm not in companies.csv
+    assert len(rows) >= least
     for row in rows:
         assert row["end"] - row["start"] == len(row["mention"]), row
         assert row["mention"] == row["mention"].strip() and row["mention"], row
@@ -59,8 +78,9 @@ def test_rows_are_well_formed_without_the_shared_data():
     assert not [k for k, n in spans.items() if n > 1], "duplicate rows"
 
 
-def test_set_resolves_with_exact_word_aligned_offsets(mentions):
-    assert len(mentions) >= 300
+def test_set_resolves_with_exact_word_aligned_offsets(any_set):
+    mentions, least = any_set
+    assert len(mentions) >= least
     by_item: dict[tuple[str, str], list[dict]] = {}
     for row in mentions:
         text, start, end = row["text"], row["start"], row["end"]
@@ -108,3 +128,26 @@ def test_load_mentions_names_the_bad_line(tmp_path, mentions):
     with pytest.raises(ValueError, match=r"unknown\.jsonl:1"):
         load_mentions(SHARED_DIR, unknown)
     assert MENTIONS_PATH.name == "mentions.jsonl"
+
+
+def test_blind_set_shares_no_span_with_the_development_set():
+    dev = {}
+    for _, row in read_rows(MENTIONS_PATH):
+        dev.setdefault(_item(row), []).append((row["start"], row["end"]))
+    shared = [row["mention"] for _, row in read_rows(MENTIONS_TEST_PATH)
+              if any(s < row["end"] and row["start"] < e for s, e in dev.get(_item(row), []))]
+    assert not shared, shared
+
+
+def test_blind_set_covers_the_hard_cases_and_sources(test_mentions):
+    cases = Counter(row["case"] for row in test_mentions)
+    common = [row for row in test_mentions if row["case"] == "common-word"]
+    assert sum(row["firm"] is None for row in common) >= 25, cases      # "the Amazon", "Crown Prince", "Walt Harris"
+    assert sum(row["firm"] is not None for row in common) >= 10, cases  # Orange, Total, Shell, Amazon as companies
+    assert cases["untracked-org"] >= 30 and cases["possessive"] >= 8, cases
+    assert cases["subsidiary"] + cases["former-name"] >= 25 and cases["former-name"] >= 3, cases
+    assert len({row["firm"] for row in test_mentions if row["firm"]}) >= 40
+    per_item = Counter(json.dumps(row["ref"], sort_keys=True) for row in test_mentions)
+    assert max(per_item.values()) <= 10 and len(per_item) >= 80, per_item.most_common(3)
+    sources = Counter(row["ref"]["file"].split("/")[0] for row in test_mentions)
+    assert len(sources) >= 4, sources                                  # feeds, articles, hr-news, seeds

@@ -1,9 +1,15 @@
-"""Hand-labelled company mentions for measuring the firm linker (``mentions.jsonl``): annotations only.
+"""Hand-labelled company mentions for measuring the firm linker (``mentions.jsonl``, and the blind
+``mentions_test.jsonl``): annotations only.
 
 Each row names a span of real text in ``../shared`` by the same references as ``issues.jsonl`` (see
 :mod:`bench.labels`) plus character offsets into the resolved text, and says which tracked firm
 (``companies.csv`` id) the mention is, or ``null`` when it is not a tracked firm (an untracked organisation,
 a common word, a place, a person). ``MENTIONS.md`` here gives the labelling rules and the counts.
+
+Besides the references of :mod:`bench.labels`, a row may point at an article of the hr-news set:
+``{"file": "hr-news/dev.json" | "hr-news/train.json", "event": GLOBALEVENTID}``, whose ``title`` is the
+item's ``Input.title`` and whose ``text`` is the paragraphs of ``Input.article_interface`` without their
+``<p>`` tags, joined by blank lines (see :func:`resolve_text`).
 
 Row: ``ref``, ``field`` (``title`` | ``text`` | ``sentence``), ``start``, ``end``, ``mention`` (exactly
 ``text[start:end]``), ``firm`` (id or ``null``), ``case`` (one of :data:`CASES`), optional ``note``.
@@ -12,12 +18,15 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
 from bench.labels import UnresolvedRef, resolve
 
 MENTIONS_PATH = Path(__file__).resolve().parent / "mentions.jsonl"
+# Labelled after the linker was tuned on mentions.jsonl, before any rule was changed for it (MENTIONS.md).
+MENTIONS_TEST_PATH = Path(__file__).resolve().parent / "mentions_test.jsonl"
 COMPANIES_PATH = Path(__file__).resolve().parents[2] / "companies.csv"
 
 CASES = frozenset({
@@ -25,6 +34,32 @@ CASES = frozenset({
     "non-latin",
 })
 FIELDS = frozenset({"title", "text", "sentence"})
+_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+
+
+@lru_cache(maxsize=None)
+def _hr_news(path: Path) -> dict[int, dict]:
+    return {item["sample"]["Input.GLOBALEVENTID"]: item["sample"] for item in json.loads(path.read_text("utf-8"))}
+
+
+def resolve_text(ref: dict, field: str, shared_dir: Path) -> str:
+    """The text a row points at: an hr-news article (``event``) here, anything else by :func:`bench.labels.resolve`."""
+    if "event" not in ref:
+        return resolve(ref, field, shared_dir)
+    path = next((p for p in (shared_dir / "data" / ref["file"], shared_dir / ref["file"]) if p.exists()), None)
+    if path is None:
+        raise UnresolvedRef(f"{ref['file']} not found under {shared_dir} (or its data/ folder)")
+    sample = _hr_news(path).get(ref["event"])
+    if sample is None:
+        raise UnresolvedRef(f"reference no longer resolves: {ref}")
+    if field == "title":
+        text = sample["Input.title"]
+    else:
+        html = sample["Input.article_interface"]
+        text = "\n\n".join(p.strip() for p in _PARAGRAPH.findall(html)) if "<p>" in html else html
+    if not text.strip():
+        raise UnresolvedRef(f"reference no longer resolves: {ref}")
+    return text.strip()
 
 
 @lru_cache(maxsize=None)
@@ -80,7 +115,7 @@ def load_mentions(shared_dir: str | Path, path: str | Path = MENTIONS_PATH,
     for n, row in read_rows(path, companies_path):
         where = f"{path}:{n}"
         try:
-            text = resolve(row["ref"], row["field"], shared_dir)
+            text = resolve_text(row["ref"], row["field"], shared_dir)
         except UnresolvedRef as exc:
             raise UnresolvedRef(f"{where}: {exc}") from exc
         start, end = row["start"], row["end"]
