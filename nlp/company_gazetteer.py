@@ -172,9 +172,10 @@ class CompanyGazetteer:
         accepted: list[tuple[int, int, list[tuple[str, str]]]] = []
         rejected: list[tuple[int, int]] = []
         defined = _defined_acronyms(doc)
-        for match_id, start, end in self._matches(doc):
+        matches = self._matches(doc)
+        for match_id, start, end in matches:
             text = doc[start:end].text
-            if text in defined:
+            if text in defined and not self._defines_own_acronym(doc, matches, defined[text], match_id):
                 rejected.append((start, end))
                 continue      # "Namibian Broadcasting Corporation (NBC)": that NBC, not the tracked one
             strong, weak = [], []
@@ -187,6 +188,8 @@ class CompanyGazetteer:
                     continue
                 if needs_evidence and not text[:1].isupper():
                     continue
+                if text.islower() and not surface.islower():
+                    continue      # "a supermax prison": a name written all in lower case is a word here
                 if needs_case and end < len(doc) and doc[end].text in ("-", "‑") and not doc[end].whitespace_:
                     continue      # "Meta-analysis", "Target-date funds"
                 # Inside a longer ORG: an ordinary-word name is another body ("Apple Daily", "Federal
@@ -277,6 +280,15 @@ class CompanyGazetteer:
                          spaces=[bool(t.whitespace_) for t in doc])
             matches = sorted(set(matches) | set(self.matcher(folded)), key=lambda m: (m[1], m[2]))
         return matches
+
+    def _defines_own_acronym(self, doc: Doc, matches: list[tuple[int, int, int]], span: tuple[int, int],
+                             match_id: int) -> bool:
+        """The long name defining the acronym is itself a name of one of the acronym's firms:
+        "Nigerian National Petroleum Corporation (NNPC)" defines the tracked NNPC, not another body."""
+        strings = self.nlp.vocab.strings
+        firms = {fid for fid, *_ in self.entries[strings[match_id]]}
+        return any(span[0] <= s and e <= span[1] and firms & {fid for fid, *_ in self.entries[strings[m]]}
+                   for m, s, e in matches)
 
     def _cue_named(self, doc: Doc, cands: list[tuple[str, str]]) -> bool:
         """The document names a person or product known with one of the candidate firms ("Musk's X")."""
@@ -447,20 +459,21 @@ def _person_or_place_here(doc: Doc, i: int, word: str, common: set[str]) -> bool
     return any(e.label_ == "PERSON" and len(e) > 1 and e[-1].text == word for e in doc.ents)
 
 
-def _defined_acronyms(doc: Doc) -> set[str]:
-    """Acronyms the text defines for a longer name: "Namibian Broadcasting Corporation (NBC)". A tracked
-    firm's own long name defines its acronym too, but then the long name is matched and linked itself."""
-    out: set[str] = set()
+def _defined_acronyms(doc: Doc) -> dict[str, tuple[int, int]]:
+    """Acronyms the text defines for a longer name, with the tokens of that name: "Namibian Broadcasting
+    Corporation (NBC)". A tracked firm's own long name defines its acronym too (checked by the caller)."""
+    out: dict[str, tuple[int, int]] = {}
     if "(" not in doc.text:
         return out
     for tok in doc:
         if not (tok.text.isupper() and 2 <= len(tok.text) <= 6 and tok.i >= 2 and doc[tok.i - 1].text == "("
                 and tok.i + 1 < len(doc) and doc[tok.i + 1].text == ")"):
             continue
-        words = [t for t in doc[max(0, tok.i - 1 - 2 * len(tok.text)):tok.i - 1] if t.is_alpha]
+        begin = max(0, tok.i - 1 - 2 * len(tok.text))
+        words = [t for t in doc[begin:tok.i - 1] if t.is_alpha]
         initials = "".join(t.text[0] for t in words if t.text[0].isupper())
         if initials.endswith(tok.text):
-            out.add(tok.text)
+            out[tok.text] = (begin, tok.i - 1)
     return out
 
 
