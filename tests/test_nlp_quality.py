@@ -1,7 +1,8 @@
-"""Quality gate on the hand-labelled set (``bench/labels/issues.jsonl``, text resolved from ../shared):
-every reference still resolves, and per-family precision / recall, story-type accuracy and firm-link
-figures stay above floors pinned a little under the values ``bench/nlp_quality.py`` measured.
-Raise the floors when the tagger improves; a drop below one is a regression."""
+"""Quality gate on the hand-labelled sets (text resolved from ../shared): the blind test set
+(``bench/labels/issues_test.jsonl``, never used to tune the rules) and the two development sets
+(``issues.jsonl``, ``issues_holdout.jsonl``). Every reference still resolves, and per-family precision /
+recall, story-type accuracy and firm-link figures stay above floors pinned a little under the values
+``bench/nlp_quality.py`` measured. Raise the floors when the tagger improves; a drop below one is a regression."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ import os
 import pytest
 
 from bench.labels import LABELS_PATH, load_labelled, resolve
-from bench.nlp_quality import HOLDOUT_PATH, labelled_figures
+from bench.nlp_quality import HOLDOUT_PATH, TEST_PATH, labelled_figures
 from catalog.load import load_companies
 from nlp import build_pipeline
 from tests.conftest import PROJECT_DIR, SHARED_DATA, shared_data
@@ -31,8 +32,35 @@ FAMILY_FLOORS = {
     "Land & communities": (0.95, 0.70),
     "Security, conflict & violence": (0.90, 0.83),
 }
-STORY_ACCURACY_FLOOR = 0.83       # measured 0.86
-FIRM_PRECISION_FLOOR, FIRM_RECALL_FLOOR = 0.82, 0.63   # measured 0.87, 0.68
+STORY_ACCURACY_FLOOR = 0.83       # measured 0.88
+FIRM_PRECISION_FLOOR, FIRM_RECALL_FLOOR = 0.82, 0.63   # measured 0.92, 0.92
+# the blind test set (issues_test.jsonl), measured P / R: 0.80/0.92, 0.87/0.93, 0.86/0.92, 1.00/0.92, 0.83/0.83,
+# 0.71/0.80, 0.96/0.76, 0.93/0.88, 0.84/0.79 (Health, Child & forced labour, Governance and Security miss P 0.85)
+TEST_FLOORS = {
+    "Child & forced labour": (0.75, 0.85),
+    "Civil liberties & technology": (0.82, 0.85),
+    "Discrimination": (0.80, 0.85),
+    "Environment": (0.95, 0.85),
+    "Governance & accountability": (0.75, 0.75),
+    "Health & safety": (0.65, 0.73),
+    "Labour": (0.90, 0.70),
+    "Land & communities": (0.87, 0.80),
+    "Security, conflict & violence": (0.80, 0.75),
+}
+TEST_STORY_ACCURACY_FLOOR = 0.80  # measured 0.84
+# the second development set (issues_holdout.jsonl), measured P / R: 1.00/0.67, 1.00/0.93, 1.00/0.73, 0.90/0.90,
+# 1.00/0.83, 1.00/0.69, 0.60/0.75, 1.00/0.86, 0.92/0.72
+HOLDOUT_FLOORS = {
+    "Child & forced labour": (0.95, 0.60),
+    "Civil liberties & technology": (0.95, 0.85),
+    "Discrimination": (0.95, 0.65),
+    "Environment": (0.85, 0.85),
+    "Governance & accountability": (0.95, 0.75),
+    "Health & safety": (0.95, 0.62),
+    "Labour": (0.55, 0.70),
+    "Land & communities": (0.95, 0.80),
+    "Security, conflict & violence": (0.87, 0.68),
+}
 
 
 def _require_shared() -> None:
@@ -50,9 +78,25 @@ def items():
 
 
 @pytest.fixture(scope="module")
-def figures(items):
-    nlp = build_pipeline(load_companies(PROJECT_DIR / "companies.csv")[0])
+def nlp():
+    return build_pipeline(load_companies(PROJECT_DIR / "companies.csv")[0])
+
+
+@pytest.fixture(scope="module")
+def figures(items, nlp):
     return labelled_figures(nlp, items)
+
+
+@pytest.fixture(scope="module")
+def test_figures(nlp):
+    _require_shared()
+    return labelled_figures(nlp, load_labelled(SHARED_DIR, TEST_PATH))
+
+
+@pytest.fixture(scope="module")
+def holdout_figures(nlp):
+    _require_shared()
+    return labelled_figures(nlp, load_labelled(SHARED_DIR, HOLDOUT_PATH))
 
 
 def test_every_reference_resolves():
@@ -101,3 +145,40 @@ def test_the_held_out_set_resolves_and_shares_no_item_with_the_development_set()
     dev_refs = {json.dumps(json.loads(line)["ref"], sort_keys=True)
                 for line in LABELS_PATH.read_text("utf-8").splitlines() if line.strip()}
     assert not {json.dumps(item["ref"], sort_keys=True) for item in held} & dev_refs
+
+
+@pytest.mark.parametrize("family", sorted(TEST_FLOORS))
+def test_blind_test_set_family_floors(test_figures, family):
+    precision, recall, _, _ = test_figures["families"][family]
+    p_floor, r_floor = TEST_FLOORS[family]
+    assert precision >= p_floor and recall >= r_floor, (family, precision, recall)
+
+
+def test_blind_test_set_story_types(test_figures):
+    assert test_figures["story_accuracy"] >= TEST_STORY_ACCURACY_FLOOR
+
+
+@pytest.mark.parametrize("family", sorted(HOLDOUT_FLOORS))
+def test_second_development_set_family_floors(holdout_figures, family):
+    precision, recall, _, _ = holdout_figures["families"][family]
+    p_floor, r_floor = HOLDOUT_FLOORS[family]
+    assert precision >= p_floor and recall >= r_floor, (family, precision, recall)
+
+
+def test_the_blind_test_set_is_well_formed_and_shares_no_item_with_the_development_sets():
+    _require_shared()
+    from nlp.taxonomy import load_taxonomy
+
+    test = load_labelled(SHARED_DIR, TEST_PATH)
+    assert len(test) >= 150
+    family_of = {t.name: t.family for t in load_taxonomy().tags}
+    for item in test:
+        assert all(t in family_of for t in item["tags"]), item["tags"]
+        assert sorted({family_of[t] for t in item["tags"]}) == sorted(item["families"])
+    assert sum(1 for it in test if not it["tags"]) >= 0.3 * len(test), "keep plenty of negatives"
+    dev = {json.dumps(json.loads(line)["ref"], sort_keys=True)
+           for path in (LABELS_PATH, HOLDOUT_PATH) for line in path.read_text("utf-8").splitlines() if line.strip()}
+    refs = [json.dumps(item["ref"], sort_keys=True) for item in test]
+    assert len(set(refs)) == len(refs) and not set(refs) & dev
+    dev_texts = {it["text"] for path in (LABELS_PATH, HOLDOUT_PATH) for it in load_labelled(SHARED_DIR, path)}
+    assert not {it["text"] for it in test} & dev_texts
