@@ -1,5 +1,6 @@
 """The hand-labelled company-mention sets for measuring the firm linker: ``bench/labels/mentions.jsonl`` (the
-development set) and ``bench/labels/mentions_test.jsonl`` (the blind set, labelled before the rules were tuned on it).
+development set), ``bench/labels/mentions_test.jsonl`` (labelled blind, since tuned on) and
+``bench/labels/mentions_blind2.jsonl`` (the second blind set, labelled before the rules were tuned on it).
 
 The annotations live in the project; the text they point at stays in ``../shared``. The shape checks run
 everywhere; the ones that resolve the text skip when ``../shared`` is absent, except in CI (``CI=true``),
@@ -15,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from bench.labels import UnresolvedRef
-from bench.labels.mentions import CASES, MENTIONS_PATH, MENTIONS_TEST_PATH, load_mentions, read_rows
+from bench.labels.mentions import (CASES, MENTIONS_BLIND2_PATH, MENTIONS_PATH, MENTIONS_TEST_PATH, load_mentions,
+                                   read_rows)
 
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 NEEDED = (
@@ -26,7 +28,7 @@ NEEDED = (
     SHARED_DIR / "data" / "hr-news" / "dev.json",
     SHARED_DIR / "data" / "hr-news" / "train.json",
 )
-SETS = {"dev": (MENTIONS_PATH, 300), "test": (MENTIONS_TEST_PATH, 150)}
+SETS = {"dev": (MENTIONS_PATH, 300), "test": (MENTIONS_TEST_PATH, 150), "blind2": (MENTIONS_BLIND2_PATH, 150)}
 FIRM_REQUIRED = {"plain", "legal-form", "subsidiary", "former-name", "non-latin"}
 
 
@@ -150,4 +152,47 @@ def test_blind_set_covers_the_hard_cases_and_sources(test_mentions):
     per_item = Counter(json.dumps(row["ref"], sort_keys=True) for row in test_mentions)
     assert max(per_item.values()) <= 10 and len(per_item) >= 80, per_item.most_common(3)
     sources = Counter(row["ref"]["file"].split("/")[0] for row in test_mentions)
+    assert len(sources) >= 4, sources                                  # feeds, articles, hr-news, seeds
+
+
+@pytest.fixture(scope="module")
+def blind2_mentions() -> list[dict]:
+    _require_shared()
+    return load_mentions(SHARED_DIR, MENTIONS_BLIND2_PATH)
+
+
+def _spans(path) -> dict[tuple[str, str], list[tuple[int, int]]]:
+    out: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for _, row in read_rows(path):
+        out.setdefault(_item(row), []).append((row["start"], row["end"]))
+    return out
+
+
+def test_second_blind_set_shares_no_span_and_no_hr_news_article_with_the_others():
+    earlier = [_spans(MENTIONS_PATH), _spans(MENTIONS_TEST_PATH)]
+    rows = [row for _, row in read_rows(MENTIONS_BLIND2_PATH)]
+    shared = [row["mention"] for row in rows for spans in earlier
+              if any(s < row["end"] and row["start"] < e for s, e in spans.get(_item(row), []))]
+    assert not shared, shared
+    # its hr-news articles are new ones: no article of either earlier file is reused
+    old_events = {(row["ref"]["file"], row["ref"]["event"]) for path in (MENTIONS_PATH, MENTIONS_TEST_PATH)
+                  for _, row in read_rows(path) if "event" in row["ref"]}
+    reused = [row["ref"] for row in rows if "event" in row["ref"]
+              and (row["ref"]["file"], row["ref"]["event"]) in old_events]
+    assert not reused, reused
+
+
+def test_second_blind_set_covers_the_hard_cases_and_sources(blind2_mentions):
+    rows = blind2_mentions
+    cases = Counter(row["case"] for row in rows)
+    common = [row for row in rows if row["case"] == "common-word"]
+    assert sum(row["firm"] is None for row in common) >= 20, cases      # Crown Prince, Coats, Van Wagner, Rio Grande
+    assert cases["untracked-org"] >= 40, cases                         # Bloomberg News, Apple Daily, Ineos
+    assert cases["subsidiary"] + cases["former-name"] >= 25 and cases["former-name"] >= 3, cases
+    assert cases["possessive"] >= 3 and cases["short"] >= 10, cases
+    assert sum(row["firm"] is not None for row in rows) >= 75
+    assert len({row["firm"] for row in rows if row["firm"]}) >= 30
+    per_item = Counter(json.dumps(row["ref"], sort_keys=True) for row in rows)
+    assert max(per_item.values()) <= 10 and len(per_item) >= 80, per_item.most_common(3)
+    sources = Counter(row["ref"]["file"].split("/")[0] for row in rows)
     assert len(sources) >= 4, sources                                  # feeds, articles, hr-news, seeds

@@ -1,5 +1,5 @@
-"""Hand-labelled company mentions for measuring the firm linker (``mentions.jsonl``, and the blind
-``mentions_test.jsonl``): annotations only.
+"""Hand-labelled company mentions for measuring the firm linker (``mentions.jsonl``, ``mentions_test.jsonl``
+and the blind ``mentions_blind2.jsonl``): annotations only.
 
 Each row names a span of real text in ``../shared`` by the same references as ``issues.jsonl`` (see
 :mod:`bench.labels`) plus character offsets into the resolved text, and says which tracked firm
@@ -27,6 +27,9 @@ from bench.labels import UnresolvedRef, resolve
 MENTIONS_PATH = Path(__file__).resolve().parent / "mentions.jsonl"
 # Labelled after the linker was tuned on mentions.jsonl, before any rule was changed for it (MENTIONS.md).
 MENTIONS_TEST_PATH = Path(__file__).resolve().parent / "mentions_test.jsonl"
+# A second blind set, labelled after the rules were tuned on both files above and before any rule was changed
+# for it (MENTIONS.md).
+MENTIONS_BLIND2_PATH = Path(__file__).resolve().parent / "mentions_blind2.jsonl"
 COMPANIES_PATH = Path(__file__).resolve().parents[2] / "companies.csv"
 
 CASES = frozenset({
