@@ -326,6 +326,14 @@ def abbreviation_matches(abbrev: list[str], full: list[str]) -> bool:
 
 
 FORMER = re.compile(r"formerly known as (.+?)(?: and changed its name| and is| and was|, and |\. [A-Z]|\.$| until| in \d)")
+# "formerly known as Geo. A. Hormel & Company" stops FORMER at "Geo" (and "Grupo Arca, S. A. B. de C. V." at
+# "Grupo Arca, S"): a name cut where an initial follows ("A.", "B.") is a fragment, not a former name.
+_INITIAL_AFTER = re.compile(r"\. ?[A-Z]\.")
+
+
+def cut_at_initial(summary: str, end: int) -> bool:
+    """True when the former name FORMER matched ending at ``end`` is cut before an initial ("Geo. A. Hormel")."""
+    return bool(_INITIAL_AFTER.match(summary, end))
 # ----------------------------------------------------------------------------------------------- model
 
 
@@ -350,6 +358,7 @@ class Firm:
     raw_names: list = field(default_factory=list)
     id: str = ""
     protected: bool = False  # named in curated.csv: never dropped by the country caps
+    own_names: list = field(default_factory=list)  # names of rows merged as the same listing (its old names)
 
     def rank(self) -> tuple:
         return (TIER_RANK[self.tier], self.low_trust, not self.summary, -self.n_listings, self.symbol)
@@ -503,6 +512,8 @@ def read_fd(path: Path) -> list[Firm]:
             f.tickers.add(sym)
             for m in FORMER.finditer(row["summary"]):
                 former = m.group(1).strip()
+                if cut_at_initial(row["summary"], m.end(1)):
+                    continue
                 if 2 < len(former) < 80 and not re.search(r"\b(the company|it|which)\b", former):
                     f.add_alias(former)
             firms.append(f)
@@ -597,6 +608,68 @@ def dedupe(firms: list[Firm], dropped: Counter) -> list[Firm]:
                 merge_into(keep, other)
                 dropped["merged duplicate"] += 1
             out.append(keep)
+    return out
+
+
+def ticker_roots(f: Firm) -> set[str]:
+    """Base symbols of a firm's listings on its home exchange (no suffix, or its country's own suffix)."""
+    home = {suf for suf, cc in HOME_EXCHANGE_COUNTRY.items() if cc == f.country}
+    if f.country == "DE":
+        home |= GERMAN_SUFFIXES
+    roots = set()
+    for t in f.tickers:
+        base, _, suf = t.partition(".")
+        if base and len(base) >= 2 and (suf in home or (not suf and f.country == "US")):
+            roots.add(base.upper())
+    return roots
+
+
+def merge_same_listing(firms: list[Firm], dropped: Counter) -> list[Firm]:
+    """Merge rows that are one listed company under two names: the same website and country, and either the
+    same home-exchange symbol or the same ISIN with names that start alike. The row with an SEC filer id (then the better rank) keeps its name; the other name
+    becomes an alias."""
+    parent = list(range(len(firms)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def first_token(f: Firm) -> str:
+        toks = normalise(f.name).split()
+        return toks[0] if toks else ""
+
+    seen: dict[tuple, int] = {}
+    for i, f in enumerate(firms):
+        dom = domain_core(f.website)
+        if not (dom and f.country):
+            continue
+        # the ISIN field of the listings extract is often another firm's, so an ISIN counts only with the same
+        # website and country and a name that starts alike (TOTAL / TotalEnergies, Quidel / QuidelOrtho)
+        keys = [("isin", f.isin, dom, f.country)] if f.isin else []
+        keys += [("listing", dom, f.country, root) for root in sorted(ticker_roots(f))]
+        for k in keys:
+            j = seen.setdefault(k, i)
+            if j == i:
+                continue
+            a, b = first_token(f), first_token(firms[j])
+            if k[0] == "listing" or (a and b and (a.startswith(b) or b.startswith(a))):
+                parent[find(i)] = find(j)
+    groups: dict[int, list[Firm]] = defaultdict(list)
+    for i, f in enumerate(firms):
+        groups[find(i)].append(f)
+    out = []
+    for i in sorted(groups):
+        members = sorted(groups[i], key=lambda f: (not f.cik, f.rank()))
+        keep = members[0]
+        for other in members[1:]:
+            merge_into(keep, other)
+            keep.add_alias(other.name)          # also an ALL-CAPS listing name ("TOTAL SE"): the old name
+            keep.own_names.append(other.name)   # its short name stays an alias even when a common word ("TOTAL")
+            keep.protected = keep.protected or other.protected
+            dropped["merged same listing"] += 1
+        out.append(keep)
     return out
 
 
@@ -777,6 +850,12 @@ def build_companies(sources_dir: Path, out_path: Path, curated_path: Path = DEFA
         kept.append(f)
         by_key[core_key(f.name)].append(f)
 
+    # 4b. one listed company under two names (a renamed firm listed under its old and new name: TOTAL SE and
+    # TotalEnergies SE share an ISIN; Daimler AG and Mercedes-Benz Group AG share a website, a country and the
+    # DAI symbol): merge, so that a mention of either name links one firm. Before the caps, which are a share
+    # of the final list.
+    kept = merge_same_listing(kept, dropped)
+
     # 5. country caps (curated rows are never dropped)
     kept = apply_country_caps(kept, dropped)
 
@@ -868,6 +947,7 @@ def resolve_parents(firms: list[Firm]) -> None:
 
 def to_row(f: Firm) -> dict:
     own_short = short_name(f.name)
+    own_shorts = {own_short, *(short_name(n) for n in f.own_names)}
     aliases: list[str] = []
     seen = {fold(f.name)}
     for a in [own_short, *f.aliases, *[short_name(x) for x in f.aliases]]:
@@ -876,7 +956,7 @@ def to_row(f: Firm) -> dict:
             continue
         if is_all_caps(a) and len(a) > 6 and not f.curated:
             continue  # German-exchange spellings: never useful as display aliases
-        if not is_safe_alias(a, own_short if a == own_short else ""):
+        if not is_safe_alias(a, a if a in own_shorts else ""):
             continue
         seen.add(fold(a))
         aliases.append(a)

@@ -199,6 +199,13 @@ class CompanyGazetteer:
                     continue
                 if needs_case and end - start > 1 and ent_labels & MULTI_WORD_VETO:
                     continue      # "Renewable Energy Week", "Southern California"
+                if (needs_evidence and end - start == 1 and start > 0 and not doc[start].is_sent_start
+                        and doc[start - 1].is_alpha and doc[start - 1].text[:1].isupper()
+                        and doc[start - 1].lower_ != "the" and not doc[start - 1].is_sent_start
+                        and doc[start - 1].ent_type_ not in ("NORP", "GPE", "LOC")
+                        and not _title_case(doc, start)):
+                    continue      # "Seven News", "Geo News": an ordinary-word name as the tail of another
+                    # name (but "Indian Toyota workers", "German Carnival": an adjective of origin)
                 if end - start == 1 and not _coined(text) and _part_of_a_full_name(doc, start, self.common):
                     continue      # "Tim Moore", "Kamala Harris", "Michael Dell": a person, not the firm
                 if (not needs_evidence and end - start == 1 and ent_labels & PERSON_OR_PLACE

@@ -1,8 +1,8 @@
 """Researchers' link corrections: stored in SQLite, applied by the linker on the next run.
 
-The two cases are real errors from the labelled mentions (bench/labels/mentions.jsonl): Pakistan's "Geo"
-news channel linked to Hormel Foods (whose listing gives it the alias "Geo"), and "Waymo" (Alphabet's) not
-linked at all (without catalog/brands.csv).
+The two cases are real errors from the labelled mentions (bench/labels/mentions_test.jsonl and mentions.jsonl): the
+German "Carnival" (the festival) linked to Carnival Corporation (whose short name it is), and "Waymo" (Alphabet's)
+not linked at all (without catalog/brands.csv).
 """
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from store.corrections import CorrectionError, load_corrections, record_correcti
 from tests.conftest import PROJECT_DIR
 
 TITLES = {
-    "geo": "He told Pakistan’s Geo news channel that India had deliberately targeted civilians.",
+    "carnival": "Trial against German Carnival satirist Tilly underway in Russia",
     "waymo": "Why Waymo’s London Launch Matters",
 }
-REAL_IDS = {"hormel-foods-us", "meta-platforms-us", "alphabet-us", "samsung-electronics-kr"}
+REAL_IDS = {"carnival-us", "meta-platforms-us", "alphabet-us", "samsung-electronics-kr"}
 
 
 @pytest.fixture(scope="module")
@@ -41,18 +41,20 @@ def test_corrections_reach_the_next_run(tmp_path, firms):
     db = open_db(tmp_path / "rr.db")
     sync_companies(db, firms)
     before = build_pipeline(firms)
-    assert "hormel-foods-us" in firm_ids(before, TITLES["geo"])      # the error a researcher corrects
+    assert "carnival-us" in firm_ids(before, TITLES["carnival"])     # the error a researcher corrects
     assert firm_ids(before, TITLES["waymo"]) == set()
 
-    record_correction(db, "not_firm", "Geo", "hormel-foods-us", user="ana", article_id=None)
+    record_correction(db, "not_firm", "Carnival", "carnival-us", user="ana", article_id=None)
     record_correction(db, "alias", "Waymo", "alphabet-us", user="ana", note="Alphabet's robotaxi unit")
     db.conn.close()
 
     # The next run opens the database afresh, as the daily flow does.
     after = build_pipeline(firms, corrections=load_corrections(open_db(tmp_path / "rr.db")))
-    assert firm_ids(after, TITLES["geo"]) == set()
+    assert firm_ids(after, TITLES["carnival"]) == set()
     assert firm_ids(after, TITLES["waymo"]) == {"alphabet-us"}
-    assert "hormel-foods-us" in firm_ids(after, "Hormel Foods fined over meatpacking plant injuries")
+    # the block is one name for one firm ("Carnival Corporation" normalises to the same name, so it goes too):
+    # other firms still link
+    assert "samsung-electronics-kr" in firm_ids(after, "Samsung Electronics fined over factory injuries")
 
 
 def test_latest_decision_wins_and_bad_corrections_are_refused(tmp_path, firms):
