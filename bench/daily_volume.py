@@ -85,6 +85,7 @@ def main() -> None:
           f"{100 * (total - accounted) / total:5.1f}%")
     print(f"CPU seconds of the run's processes: {cpu.ru_utime + cpu.ru_stime:.0f} over {total:.0f} s wall "
           f"on {os.cpu_count()} cores (the machine's load average now: {os.getloadavg()[0]:.1f})")
+    print(f"  CPU seconds by process (sampled): {memory.cpu_breakdown()}")
     print(f"peak memory, the run's whole process tree: {memory.peak_mb:.0f} MB   target < {TARGET_MB:.0f} MB  "
           f"{'MET' if memory.peak_mb < TARGET_MB else 'NOT MET'}")
     print(f"  processes at the peak (MB): {memory.breakdown()}")

@@ -6,18 +6,29 @@ import threading
 from pathlib import Path
 
 
-def tree_rss(root: int) -> dict[int, tuple[str, float]]:
-    """pid -> (command, resident MB) of `root` and every descendant now."""
-    found, pending = {}, [root]
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def tree_rss(root: int, cpu: dict[int, tuple[str, float]] | None = None) -> dict[int, tuple[str, float]]:
+    """pid -> (command, resident MB) of `root` and every descendant now. With `cpu`, also put each
+    one's CPU seconds so far there (pid -> (command, seconds))."""
+    found, pending = {}, [(root, "")]
     while pending:
-        pid = pending.pop()
+        pid, parent = pending.pop()
         try:
             rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
                        if line.startswith("VmRSS:"))
             command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            found[pid] = (_short(command), rss / 1024)
+            name = _short(command)
+            if parent == "crawler" and name == "worker (multiprocessing)":
+                name = "crawler's extraction worker"
+            found[pid] = (name, rss / 1024)
+            if cpu is not None:
+                # utime and stime: fields 14 and 15, counted after the ")" closing the command name
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                cpu[pid] = (found[pid][0], (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
             for task in Path(f"/proc/{pid}/task").iterdir():
-                pending += [int(c) for c in (task / "children").read_text().split()]
+                pending += [(int(c), name) for c in (task / "children").read_text().split()]
         except (FileNotFoundError, ProcessLookupError, PermissionError, StopIteration):
             continue
     return found
@@ -38,6 +49,7 @@ class PeakTreeMemory:
     def __init__(self, root: int | None = None, interval: float = 0.25):
         self.root, self.interval, self.peak_mb = root or os.getpid(), interval, 0.0
         self.at_peak: dict[int, tuple[str, float]] = {}
+        self.cpu: dict[int, tuple[str, float]] = {}   # pid -> (command, CPU seconds when last seen)
         self._stop = threading.Event()
 
     def __enter__(self):
@@ -52,9 +64,16 @@ class PeakTreeMemory:
     def breakdown(self) -> str:
         return ", ".join(f"{name} {mb:.0f}" for name, mb in sorted(self.at_peak.values(), key=lambda v: -v[1]))
 
+    def cpu_breakdown(self) -> str:
+        """CPU seconds per kind of process (as last sampled: a process's last interval may be missed)."""
+        per_kind: dict[str, float] = {}
+        for name, seconds in self.cpu.values():
+            per_kind[name] = per_kind.get(name, 0.0) + seconds
+        return ", ".join(f"{name} {s:.0f}" for name, s in sorted(per_kind.items(), key=lambda v: -v[1]))
+
     def _sample(self):
         while not self._stop.is_set():
-            now = tree_rss(self.root)
+            now = tree_rss(self.root, self.cpu)
             total = sum(mb for _, mb in now.values())
             if total > self.peak_mb:
                 self.peak_mb, self.at_peak = total, now

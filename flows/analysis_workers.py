@@ -46,6 +46,9 @@ def _start(db_path: str, companies_path: str, taxonomy_path: str | None) -> None
 
 
 def _analyze(chunk: list[dict]) -> list[dict]:
+    from flows.steps import release_freed_memory
     from nlp.analyze import analyze_records
 
-    return list(analyze_records(_pipeline, chunk))
+    results = list(analyze_records(_pipeline, chunk))
+    release_freed_memory()      # a worker lives for the whole run: hand back what each chunk freed
+    return results

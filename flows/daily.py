@@ -26,16 +26,20 @@ def daily(db_path: Path = Path("rightsradar.db"), sources_path: Path = PROJECT_D
             sources = load_sources(Path(sources_path), base_url=base_url)
             tasks.register_sources(db_path, sources)
             ready, waiting = tasks.sources_due(db_path, sources)
-        with run.stage("collect (fetch, extract, store)"):
-            new_ids, per_source = tasks.collect(db_path, ready, work_dir / f"run-{run.id}", scrapy_settings, run.id)
-        for source_id, why in waiting.items():
-            per_source[source_id] = {"polled": 0, "new": 0, "duplicate": 0, "failed": 0, "skipped": why, "errors": []}
-        run.counts.update(sources=per_source, new_articles=len(new_ids))
-        # Analyse everything not analysed yet, not just today's: a run killed after
-        # storing articles leaves them for this one.
-        with run.stage("analyse, link, flag"):
-            run.counts["analysis"] = tasks.analyze_articles(db_path, Path(companies_path), run.id,
-                                                            flagging_path=flagging_path)
+        # Analysis starts during the crawl (flows/analysis_stream.py) and the analysis stage finishes it.
+        with tasks.analysis_stream(db_path, Path(companies_path), run.id, flagging_path) as stream:
+            with run.stage("collect (fetch, extract, store; analysis begins)"):
+                new_ids, per_source = tasks.collect(db_path, ready, work_dir / f"run-{run.id}", scrapy_settings,
+                                                    run.id, on_new=stream.add)
+            for source_id, why in waiting.items():
+                per_source[source_id] = {"polled": 0, "new": 0, "duplicate": 0, "failed": 0, "skipped": why,
+                                         "errors": []}
+            run.counts.update(sources=per_source, new_articles=len(new_ids))
+            # Analyse everything not analysed yet, not just today's: a run killed after
+            # storing articles leaves them for this one.
+            with run.stage("analyse, link, flag"):
+                run.counts["analysis"] = tasks.analyze_articles(db_path, Path(companies_path), run.id,
+                                                                flagging_path=flagging_path, stream=stream)
         # Stories that gained a publisher today score higher, whenever their articles were analysed.
         with run.stage("rescore stories"):
             run.counts["rescored"] = tasks.rescore_seen_since(db_path, started, run.id, flagging_path)

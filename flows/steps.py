@@ -54,10 +54,11 @@ def sources_due(db_path: Path, sources: list[dict]) -> tuple[list[dict], dict[st
 
 
 def collect(db_path: Path, sources: list[dict], work_dir: Path, scrapy_settings: dict | None = None,
-            on_update=None, backfill: bool = False) -> tuple[list[int], dict]:
+            on_update=None, backfill: bool = False, on_new=None) -> tuple[list[int], dict]:
     """Poll the feeds and fetch new articles in a Scrapy subprocess, storing each item as soon as
     the crawler writes it: storing overlaps fetching, and a crawler that dies half-way leaves what
-    it fetched stored. Returns new article ids and per-source counts (as store_items)."""
+    it fetched stored. Returns new article ids and per-source counts (as store_items).
+    `on_new` receives each new article stored, as {"id", "title", "text"} (see flows/analysis_stream.py)."""
     command, items_file, log_file = _crawl_command(db_path, sources, work_dir, scrapy_settings, backfill)
     with log_file.open("w") as log:
         crawler = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
@@ -65,7 +66,7 @@ def collect(db_path: Path, sources: list[dict], work_dir: Path, scrapy_settings:
         try:
             stored = store_lines(db_path, report_progress(_follow(items_file, crawler), "collect",
                                                           on_update=on_update),
-                                 pending_validators=validators)
+                                 pending_validators=validators, on_new=on_new)
         finally:
             if crawler.poll() is None:   # the store failed: do not leave the crawler running
                 crawler.kill()
@@ -99,6 +100,11 @@ def _check_crawler(returncode: int, log_file: Path) -> None:
         raise CrawlFailed(f"crawler exited with {returncode}: {' | '.join(tail)}")
 
 
+# At most this much of the crawler's output is read at once: when storing falls behind, the rest waits
+# in the file rather than in this process's memory (items carry whole pages: ~100 kB each).
+READ_BYTES = 4 << 20
+
+
 def _follow(path: Path, process: subprocess.Popen, poll_seconds: float = 0.05):
     """The complete lines of a file that `process` is still writing, until it exits."""
     while not path.exists():
@@ -109,7 +115,7 @@ def _follow(path: Path, process: subprocess.Popen, poll_seconds: float = 0.05):
     with path.open("rb") as growing:
         while True:
             finished = process.poll() is not None   # read after checking: no line written before exit is missed
-            chunk = growing.read()
+            chunk = growing.read(READ_BYTES)
             if chunk:
                 *lines, pending = (pending + chunk).split(b"\n")
                 yield from (line.decode("utf-8") for line in lines if line.strip())
@@ -126,7 +132,8 @@ def store_items(db_path: Path, items_file: Path) -> tuple[list[int], dict]:
         return store_lines(db_path, lines)
 
 
-def store_lines(db_path: Path, lines, pending_validators: dict | None = None) -> tuple[list[int], dict]:
+def store_lines(db_path: Path, lines, pending_validators: dict | None = None,
+                on_new=None) -> tuple[list[int], dict]:
     """store_items for any iterable of JSON lines. With `pending_validators`, each polled feed's
     validators (ETag, Last-Modified, body hash) are put there instead of stored (see collect)."""
     db = open_db(db_path)
@@ -160,6 +167,8 @@ def store_lines(db_path: Path, lines, pending_validators: dict | None = None) ->
             counts[source_id][result.outcome] += 1
             if result.outcome == "new":
                 new_ids.append(result.article_id)
+                if on_new is not None:
+                    on_new({"id": result.article_id, "title": item.get("title") or "", "text": item.get("text") or ""})
     for source_id, c in counts.items():
         if c["article_failed"] and not (c["new"] or c["duplicate"]):
             # The feed answered but not one of its articles could be read: a soft failure.
@@ -196,52 +205,99 @@ def _record_source_failure(db, source_id: str, error: str) -> None:
     record_failure(db, source_id, error, kind, health.state, health.failure_score, health.backoff_until)
 
 
+class AnalysisSaver:
+    """What storing analysis results needs, set up once per run: the flagging settings, the tracked
+    firms synced to the store, the fingerprint of what decides an analysis; and the counts so far."""
+
+    def __init__(self, db_path: Path, companies_path: Path, run_id: int | None = None,
+                 flagging_path: Path | None = None, taxonomy_path: Path | None = None):
+        from catalog.load import load_companies
+        from nlp.pipeline import resolve_model_name
+
+        self.db = open_db(db_path)
+        self.db_path, self.companies_path, self.taxonomy_path = Path(db_path), Path(companies_path), taxonomy_path
+        self.run_id = run_id
+        self.config = load_flagging(flagging_path)   # a bad settings file fails before any work
+        self.firms, self.problems = load_companies(self.companies_path)
+        sync_companies(self.db, self.firms)
+        self.fingerprint = analysis_fingerprint(self.companies_path, corrections_digest(self.db), taxonomy_path)
+        self.model = resolve_model_name()
+        self.outcomes: Counter = Counter()
+        self.flagged = 0
+        self.families: Counter = Counter()
+
+    def pipeline(self):
+        return analysis_pipeline(self.db, self.firms, self.taxonomy_path)
+
+    def save_all(self, results, total: int | None = None) -> None:
+        """Score (with the story's publishers as stored now) and store each result, showing progress."""
+        on_update = (lambda line: set_progress(self.db, self.run_id, line)) if self.run_id else None
+        for batch in _batches(report_progress(results, "analyse", total, on_update=on_update), 64):
+            self.save_batch(batch)
+
+    def save_batch(self, results: list[dict]) -> None:
+        carriers = story_carriers(self.db, [r["id"] for r in results])
+        for result in results:
+            self.save(result, carriers[result["id"]])
+
+    def save(self, result: dict, carriers) -> None:
+        result = score_with_sources(result, carriers, self.config)
+        self.outcomes[save_analysis(self.db, result["id"], result, run_id=self.run_id, pipeline=self.model,
+                                    fingerprint=self.fingerprint)] += 1
+        if result["flagged"]:
+            self.flagged += 1
+            self.families.update({issue["family"] for issue in result["issues"]})
+
+    def counts(self) -> dict:
+        return {"analyzed": sum(self.outcomes.values()), "flagged": self.flagged, "families": dict(self.families),
+                "new": self.outcomes["new"], "changed": self.outcomes["changed"],
+                "unchanged": self.outcomes["unchanged"], "fingerprint": self.fingerprint,
+                "company_list_problems": [f"{self.companies_path.name} line {p.line}: {p.reason} (row skipped)"
+                                          for p in self.problems]}
+
+
+def _batches(items, size: int):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def analyze_articles(db_path: Path, companies_path: Path, article_ids: list[int] | None,
                      run_id: int | None = None, *, stale: bool = False, flagging_path: Path | None = None,
-                     taxonomy_path: Path | None = None, workers: int | None = None) -> dict:
+                     taxonomy_path: Path | None = None, workers: int | None = None,
+                     stream=None) -> dict:
     """Analyse articles and store their annotations and flags: the given ids, else every article not
     analysed yet, or with `stale` every article analysed under another fingerprint too (a reprocess).
 
     An article whose annotations come out as stored is not rewritten (counted "unchanged"). Many
     articles are analysed in worker processes, one per core (`workers` to choose; 1: in this process).
+    With `stream` (flows/analysis_stream.py: analysis that began while collecting), what it was given
+    is finished there and only the rest is read here.
     """
-    from catalog.load import load_companies
     from nlp.analyze import analyze_records  # spaCy loads only when there is text to read
-    from nlp.pipeline import resolve_model_name
 
-    db = open_db(db_path)
-    config = load_flagging(flagging_path)   # a bad settings file fails before any work
-    firms, problems = load_companies(companies_path)
-    sync_companies(db, firms)
-    fingerprint = analysis_fingerprint(companies_path, corrections_digest(db), taxonomy_path)
+    saver = stream.saver if stream is not None else AnalysisSaver(db_path, companies_path, run_id, flagging_path,
+                                                                   taxonomy_path)
     if stale:
-        records = list(stale_articles(db, fingerprint))
+        records = list(stale_articles(saver.db, saver.fingerprint))
     else:
-        records = list(articles_for_analysis(db, article_ids))
-    outcomes: Counter = Counter()
-    flagged: Counter = Counter()
-    families: Counter = Counter()
+        records = list(articles_for_analysis(saver.db, article_ids))
+    if stream is not None:
+        stream.finish([r for r in records if r["id"] not in stream.taken], workers)
+        return saver.counts()
     if records:
-        carriers = story_carriers(db, [r["id"] for r in records])
         processes = worker_count(len(records), workers)
         if processes > 1:
             analysed = analyze_in_workers(records, processes, db_path, companies_path, taxonomy_path)
         else:
-            analysed = analyze_records(analysis_pipeline(db, firms, taxonomy_path), records)
-        on_update = (lambda line: set_progress(db, run_id, line)) if run_id else None
-        model = resolve_model_name()
-        for result in report_progress(analysed, "analyse", len(records), on_update=on_update):
-            result = score_with_sources(result, carriers[result["id"]], config)
-            outcomes[save_analysis(db, result["id"], result, run_id=run_id, pipeline=model,
-                                   fingerprint=fingerprint)] += 1
-            if result["flagged"]:
-                flagged["flagged"] += 1
-                families.update({issue["family"] for issue in result["issues"]})
-    return {"analyzed": len(records), "flagged": flagged["flagged"], "families": dict(families),
-            "new": outcomes["new"], "changed": outcomes["changed"], "unchanged": outcomes["unchanged"],
-            "fingerprint": fingerprint,
-            "company_list_problems": [f"{companies_path.name} line {p.line}: {p.reason} (row skipped)"
-                                      for p in problems]}
+            analysed = analyze_records(saver.pipeline(), records)
+        saver.save_all(analysed, len(records))
+    return saver.counts()
 
 
 def analysis_pipeline(db, firms, taxonomy_path: Path | None = None):
@@ -250,7 +306,7 @@ def analysis_pipeline(db, firms, taxonomy_path: Path | None = None):
     analysis worker (flows/analysis_workers.py)."""
     from nlp.pipeline import build_pipeline
 
-    return build_pipeline(firms, taxonomy_path=taxonomy_path)
+    return build_pipeline(firms, taxonomy_path=taxonomy_path, corrections=load_corrections(db))
 
 
 def rescore_stories(db_path: Path, article_ids: list[int] | None, run_id: int | None = None,

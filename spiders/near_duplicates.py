@@ -85,15 +85,27 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> np.ndarray:
     return _shingle_hashes(words(text), size)
 
 
+# word -> its 64-bit hash: news reuses its words, so most lookups skip blake2b (the costliest step
+# of storing an article). Cleared when full, which bounds it to a few tens of MB.
+_WORD_HASHES: dict[str, int] = {}
+_WORD_HASHES_MAX = 200_000
+
+
+def _word_hash(token: str) -> int:
+    value = _WORD_HASHES.get(token)
+    if value is None:
+        if len(_WORD_HASHES) >= _WORD_HASHES_MAX:
+            _WORD_HASHES.clear()
+        value = _WORD_HASHES[token] = int.from_bytes(
+            hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "little")
+    return value
+
+
 def _shingle_hashes(tokens: list[str], size: int = SHINGLE_WORDS) -> np.ndarray:
     count = len(tokens) - size + 1
     if count <= 0:
         return np.empty(0, dtype=np.uint64)
-    vocabulary: dict[str, int] = {}
-    positions = [vocabulary.setdefault(token, len(vocabulary)) for token in tokens]
-    word_hashes = np.fromiter(
-        (int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "little")
-         for token in vocabulary), dtype=np.uint64, count=len(vocabulary))[positions]
+    word_hashes = np.fromiter(map(_word_hash, tokens), dtype=np.uint64, count=len(tokens))
     rolled = np.zeros(count, dtype=np.uint64)
     for offset in range(size):  # uint64 arithmetic wraps, which is what a hash wants
         rolled = rolled * _ROLL + word_hashes[offset:offset + count]

@@ -31,6 +31,11 @@ def open_db(path: str | Path | None = None) -> sqlite_utils.Database:
         # a lock instead of failing at once, and let readers run beside the writer.
         db.execute("PRAGMA busy_timeout = 30000")
         db.enable_wal()
+        # In WAL mode NORMAL keeps the file consistent through any crash; a commit just does not
+        # wait for the disk (fsync) each time. A process killed mid-run loses nothing committed;
+        # only a power cut can drop the last commits, whose URLs the next run then fetches again.
+        # FULL made every stored article wait for the disk: half the time of storing them.
+        db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA foreign_keys = ON")
     migrations.apply(db)
     return db

@@ -16,7 +16,11 @@ MAX_CANDIDATES = 20
 
 
 def find_story(db: Database, sketch: Sketch) -> int | None:
-    """The story of the stored article most similar to `sketch` (confirmed exactly), or None."""
+    """The story of the stored article most similar to `sketch` (confirmed exactly), or None.
+
+    Candidates come in order of shared band keys, which estimates their similarity, so the first
+    member of a story to pass the exact check stands for that story: its other members are not
+    compared (a big story's copies all match, and each exact check re-reads a stored text)."""
     keys = sketch.band_keys
     marks = ",".join("?" * len(keys))
     candidates = db.execute(
@@ -28,13 +32,18 @@ def find_story(db: Database, sketch: Sketch) -> int | None:
         [*keys, MAX_CANDIDATES],
     ).fetchall()
     best: tuple[float, int] | None = None
+    confirmed: set[int] = set()
     for article_id, story_id, text in candidates:
+        story = story_id if story_id is not None else article_id
+        if story in confirmed:
+            continue
         theirs = shingles(text or "")
         if not same_story(sketch.shingles, theirs):
             continue
+        confirmed.add(story)
         jaccard, _ = similarity(sketch.shingles, theirs)
         if best is None or jaccard > best[0]:
-            best = (jaccard, story_id if story_id is not None else article_id)
+            best = (jaccard, story)
     return best[1] if best else None
 
 

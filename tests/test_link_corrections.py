@@ -114,3 +114,31 @@ def test_gazetteer_keeps_corrections_and_partners_through_disk(tmp_path):
     assert {(s.text, s.kb_id_) for s in doc.spans["companies"]} == {("Anjin", "anjin-zw"), ("Anjin", "zimmin-zw")}
     link = next(s for s in doc.spans["companies"] if s.kb_id_ == "zimmin-zw")._.rr_link
     assert link["relation"] == "joint-venture partner" and link["via_parent_of"] == "anjin-zw"
+
+
+def test_the_runs_analysis_step_applies_corrections_stored_since_the_last_run(tmp_path):
+    """Through the step the daily and reprocess flows run (flows.steps.analyze_articles), with the
+    whole companies.csv: a correction changes the fingerprint, so a reprocess redoes the article."""
+    from flows.steps import analyze_articles
+    from spiders.dedup import content_hash
+    from store.articles import save_article
+    from store.sources import sync_sources
+
+    db_path = tmp_path / "rr.db"
+    db = open_db(db_path)
+    sync_sources(db, [{"id": "paper", "name": "Paper", "kind": "feed", "url": "https://paper.example/rss"}])
+    title = TITLES["carnival"]
+    text = "A court in Moscow opened the trial of the satirist on Monday."
+    article_id = save_article(db, {"url": "https://paper.example/carnival", "source_id": "paper", "title": title,
+                                   "text": text, "content_hash": content_hash(title + text)}).article_id
+
+    def linked() -> set[str]:
+        return {r[0] for r in open_db(db_path).execute(
+            "select company_id from mentions where article_id = ? and company_id is not null", [article_id])}
+
+    analyze_articles(db_path, PROJECT_DIR / "companies.csv", None, workers=1)
+    assert "carnival-us" in linked()
+    record_correction(db, "not_firm", "Carnival", "carnival-us", user="ana", article_id=article_id)
+    counts = analyze_articles(db_path, PROJECT_DIR / "companies.csv", None, stale=True, workers=1)
+    assert counts["changed"] == 1
+    assert "carnival-us" not in linked()
