@@ -16,6 +16,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Iterable, Iterator
 
+import numpy
+from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
@@ -63,9 +65,21 @@ def _token_runs(doc: Doc, char_runs: list[tuple[int, int]]) -> list[tuple[int, i
 
 
 def _excerpt(doc: Doc, runs: list[tuple[int, int]]) -> Doc:
+    """The runs' tokens as one doc, each run followed by a space, with the tokens' own NORMs (a tokenizer
+    exception can set one). Built from words: ``Doc.from_docs`` of ``as_doc`` slices gives the same
+    tokens but copies every annotation, and took 25x as long."""
     if runs == [(0, len(doc))]:
         return doc
-    return Doc.from_docs([doc[s:e].as_doc() for s, e in runs], ensure_whitespace=True)
+    words, spaces = [], []
+    for s, e in runs:
+        tokens = doc[s:e]
+        words += [t.text for t in tokens]
+        spaces += [bool(t.whitespace_) for t in tokens]
+        spaces[-1] = True
+    excerpt = Doc(doc.vocab, words=words, spaces=spaces)
+    norms = doc.to_array([NORM])
+    excerpt.from_array([NORM], numpy.concatenate([norms[s:e] for s, e in runs]).reshape(-1, 1))
+    return excerpt
 
 
 def _copy_entities(excerpt: Doc, doc: Doc, runs: list[tuple[int, int]]) -> None:

@@ -44,7 +44,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import numpy
-from spacy.attrs import IDX, IS_SPACE, LENGTH, LOWER, ORTH, SENT_START
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, LOWER, ORTH
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.pipeline import Sentencizer
@@ -58,6 +58,7 @@ PLACES = "rightsradar_places_v1"
 LEGAL_FORMS = frozenset("inc inc. corp corp. corporation ltd ltd. plc llc ag sa s.a. se nv n.v. gmbh co co. "
                         "group holdings limited".split())
 SEPARATOR = "\n\n"
+ANCHOR_WINDOW = 40   # tokens a raw pattern's match may run past its anchor word (see _pattern_sentences)
 CHEAP_ATTRS = frozenset({"ORTH", "TEXT", "LOWER", "NORM", "LENGTH", "IS_ALPHA", "IS_ASCII", "IS_DIGIT",
                          "IS_LOWER", "IS_UPPER", "IS_TITLE", "IS_PUNCT", "IS_SPACE", "IS_STOP", "LIKE_NUM",
                          "LIKE_URL", "LIKE_EMAIL", "SHAPE", "PREFIX", "SUFFIX", "OP", "REGEX"})
@@ -128,8 +129,52 @@ class Prefilter:
                     self._patterns.add(tag.id, [list(p) for p in tag.patterns])
                     self._opaque = self._opaque or any(
                         str(key).upper() not in CHEAP_ATTRS for p in tag.patterns for tok in p for key in tok)
+        self._anchors = self._pattern_anchors()
 
     # -- tables ------------------------------------------------------------------------------
+    def _pattern_anchors(self) -> tuple[frozenset[int], frozenset[int], int] | None:
+        """(LOWER ids, ORTH ids, most tokens before the anchor) of the raw token patterns, where each
+        pattern's anchor is its first token with a fixed word (ORTH / LOWER, no OP) and only fixed-width
+        tokens before it; None when a pattern has no such anchor (then the matcher reads whole texts)."""
+        if self.tagger is None:
+            return frozenset(), frozenset(), 0
+        strings = self.nlp.vocab.strings
+        lower, orth, before = set(), set(), 0
+        for tag in self.tagger.taxonomy.tags:
+            for pattern in tag.patterns:
+                for n, tok in enumerate(pattern):
+                    if "OP" in tok:
+                        return None
+                    key = "LOWER" if "LOWER" in tok else "ORTH" if "ORTH" in tok else None
+                    value = tok.get(key) if key else None
+                    words = [value] if isinstance(value, str) else (value or {}).get("IN") if isinstance(value, dict) else None
+                    if words:
+                        (lower if key == "LOWER" else orth).update(strings.add(w) for w in words)
+                        before = max(before, n)
+                        break
+                else:
+                    return None
+        return frozenset(lower), frozenset(orth), before
+
+    def _pattern_sentences(self, doc: Doc, lower: numpy.ndarray, orth: numpy.ndarray,
+                           sent_of: numpy.ndarray) -> set[int]:
+        """Sentences where a raw token pattern's match starts. The matcher reads windows around the
+        patterns' anchor words only (it costs per token read: on whole articles it was two fifths of the
+        cheap pass); a window runs ANCHOR_WINDOW tokens past its anchor, more than any match spans."""
+        if self._anchors is None:
+            return {int(sent_of[start]) for _, start, _ in self._patterns(doc)}
+        lower_ids, orth_ids, before = self._anchors
+        hits = numpy.flatnonzero(numpy.isin(lower, list(lower_ids)) | numpy.isin(orth, list(orth_ids))).tolist()
+        windows: list[list[int]] = []
+        for i in hits:
+            start, end = max(0, i - before), min(len(doc), i + ANCHOR_WINDOW)
+            if windows and start <= windows[-1][1]:
+                windows[-1][1] = end
+            else:
+                windows.append([start, end])
+        return {int(sent_of[w_start + start]) for w_start, w_end in windows
+                for _, start, _ in self._patterns(doc[w_start:w_end])}
+
     def _lemma_word_sets(self) -> list[list[frozenset[str]]]:
         """Each lemma pattern as its words' lower-cased alternatives: "force|forced labour|labor" ->
         [{force, forced}, {labour, labor}]."""
@@ -231,18 +276,36 @@ class Prefilter:
         return bool(self._lemma_candidates(lower) & lemmas)
 
     # -- cheap pass --------------------------------------------------------------------------
+    def sentence_starts(self, arr: numpy.ndarray) -> numpy.ndarray:
+        """Which tokens start a sentence: spaCy's rule ``Sentencizer`` (the first word after a sentence-final
+        character: ". ! ?" and its other scripts' kin), plus a line break ending one (headings, lists).
+        The same answer as running the ``Sentencizer``, in numpy rather than a Python loop per token
+        (tests/test_nlp_speed_paths.py compares them); ``arr``: the cheap pass's token array."""
+        n = len(arr)
+        strings = self.nlp.vocab.strings
+        orth, is_space, is_punct = arr[:, 0], arr[:, 2] != 0, arr[:, 5] != 0
+        ender_ids = [h for h in numpy.unique(orth).tolist() if strings[h] in self.sentencizer.punct_chars]
+        ender = numpy.isin(orth, ender_ids)
+        word = ~is_punct & ~ender
+        # for each token, the first word at or after it (n: none)
+        next_word = numpy.minimum.accumulate(numpy.where(word, numpy.arange(n), n)[::-1])[::-1]
+        starts = numpy.zeros(n, dtype=bool)
+        starts[0] = True
+        after = numpy.flatnonzero(ender[:-1]) + 1
+        follow = next_word[after]
+        starts[follow[follow < n]] = True
+        for i in numpy.flatnonzero(is_space[:-1]).tolist():
+            if "\n" in strings[int(orth[i])]:
+                starts[i + 1] = True
+        return starts
+
     def cheap(self, text: str) -> CheapField:
         doc = self.nlp.make_doc(text)
-        self.sentencizer(doc)
         if len(doc) == 0:
             return CheapField(text, doc, [], set(), set(), set(), False)
-        arr = doc.to_array([ORTH, LOWER, IS_SPACE, IDX, LENGTH])
+        arr = doc.to_array([ORTH, LOWER, IS_SPACE, IDX, LENGTH, IS_PUNCT])
         orth, lower = arr[:, 0], arr[:, 1]
-        for i in numpy.flatnonzero(arr[:-1, 2]).tolist():    # a line break ends a sentence (headings, lists)
-            if "\n" in doc[i].text:
-                doc[i + 1].is_sent_start = True
-        is_start = doc.to_array(SENT_START) == 1
-        is_start[0] = True
+        is_start = self.sentence_starts(arr)
         sent_of = numpy.cumsum(is_start) - 1
         first = numpy.flatnonzero(is_start)
         last = numpy.append(first[1:], len(doc)) - 1
@@ -268,7 +331,7 @@ class Prefilter:
             if self._opaque:        # the taxonomy has a pattern the cheap pass cannot run: read everything
                 issue.update(range(len(sents)))
             elif len(self._patterns):
-                issue.update(int(sent_of[start]) for _, start, _ in self._patterns(doc))
+                issue.update(self._pattern_sentences(doc, lower, orth, sent_of))
             if self._lemma_first:
                 lows = {h: strings[h] for h in numpy.unique(lower).tolist()}
                 hits = [h for h, w in lows.items() if w.isalpha() and self._lemma_trigger(w)]

