@@ -163,3 +163,17 @@ def test_annotated_docs_serialise(tmp_path):
     doc = nlp("NSO Group spyware was found on the phones of journalists.")
     back = Doc(nlp.vocab).from_bytes(doc.to_bytes())
     assert back._.rr_links == doc._.rr_links and back._.rr_issues == doc._.rr_issues
+
+
+def test_issue_tagger_lemma_entries_match_every_inflection_and_case():
+    from spacy.tokens import Doc
+    import nlp as _  # noqa: F401
+    nlp, (tagger,) = _blank_with("rightsradar_issue_tagger_v1")
+    tagger.initialize(taxonomy={"families": [{"id": "lab", "name": "Labour", "tags": [
+        {"id": "forced-labour", "name": "Forced labour & modern slavery", "severity": 3,
+         "lemmas": ["force|forced labour|labor"]}]}]})
+    doc = Doc(nlp.vocab, words=["Workers", "Forced", "Labor", "and", "forced", "labours"],
+              lemmas=["worker", "Forced", "Labor", "and", "force", "labour"])
+    assert [(r["text"], r["polarity"]) for r in tagger(doc)._.rr_issues] == [
+        ("Forced Labor", "asserted"), ("forced labours", "asserted")]
+    assert len(tagger(nlp.make_doc("forced labour")).spans["issues"]) == 0     # no lemmas: no match, no error
