@@ -84,7 +84,7 @@ def test_newer_taxonomy_wording(nlp, sentence, tag):
     # a proper-noun verb in a headline still finds its victim inside the match
     ("Nigeria: Police Detain Journalist Over Story", {"Denial of freedom of expression", "Arbitrary detention"}),
     # the match as the subject of a modal verb is asserted ("could" governs the forecast, not the toll)
-    ("The protest death toll could top 30,000, officials say.", {"Deaths"}),
+    ("The mine's death toll could top 300, officials say.", {"Deaths"}),
     ("Soldiers fired a machine gun at reporters near the border.", {"Denial of freedom of expression"}),
     ("The settlers took the villagers' land last spring.", {"Land rights"}),
     ("The court heard that he raped a girl in the house.", {"Rape & sexual abuse",

@@ -54,6 +54,10 @@ def current_title(page) -> str:
     return page.locator("article.story.current h2").inner_text()
 
 
+def current_id(page) -> int:
+    return int(page.locator("article.story.current").get_attribute("data-id"))
+
+
 def test_a_researcher_triages_by_keyboard_and_exports(chromium_browser, app):
     base_url, db_path, hostile_id = app
     ARTIFACTS.mkdir(exist_ok=True)
@@ -81,14 +85,23 @@ def test_a_researcher_triages_by_keyboard_and_exports(chromium_browser, app):
     page.keyboard.press("Escape")
 
     # x: reject, with a reason.
+    queue_ids = [int(i) for i in page.locator("article.story").evaluate_all("els => els.map(e => e.dataset.id)")]
+    assert queue_ids[0] == hostile_id
     page.keyboard.press("x")
     page.keyboard.type("Spam page, not news")
     page.keyboard.press("Enter")
     page.wait_for_selector(f"#story-{hostile_id}[data-status=rejected]")
-    assert "Volvo says" in current_title(page)          # the next story has the focus
+    assert current_id(page) == queue_ids[1]             # the next story has the focus
+
+    # j down to the Volvo story (stories of equal score may come in either order).
+    volvo_id = int(page.locator("article.story", has_text="Volvo says").first.get_attribute("data-id"))
+    for _ in range(len(queue_ids)):
+        if current_id(page) == volvo_id:
+            break
+        page.keyboard.press("j")
+    assert "Volvo says" in current_title(page)
 
     # f: the name "Arquus" went to AB Volvo; it is Arquus, a firm of its own.
-    volvo_id = int(page.locator("article.story.current").get_attribute("data-id"))
     page.keyboard.press("f")
     page.keyboard.type("Arquus")                        # picks "Arquus → AB Volvo (publ)"
     page.keyboard.press("Tab")
