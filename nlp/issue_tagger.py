@@ -109,6 +109,14 @@ NON_HUMAN_PRONOUNS = frozenset({"it", "this"})
 STRIKE_WORDS = frozenset({"strike", "strikes", "striker", "strikers", "walkout", "walkouts"})
 PROTEST_STRIKES = frozenset({"hunger", "general", "national", "nationwide"})
 # "sanctioned by law", "state-sanctioned killings": sanctioned as approved, not as punished.
+# A protection that is lacking is the harm itself ("lack of COVID-19 protections", "no protective equipment"),
+# as for the tags marked right: true.
+PROTECTION_WORDS = frozenset({"protection", "protections", "protective", "safety", "safeguard", "safeguards",
+                              "equipment", "measures", "consent", "consultation", "access"})
+# A detention in a sentence that reports a denial of free expression is that denial's ("Blogger gets 7.5 years
+# in prison for Facebook post", "Journalist Jailed Over Tweet"): an arbitrary detention.
+DETENTION_LEMMAS = frozenset({"jail", "prison", "imprison", "imprisonment", "detain", "detention", "arrest",
+                              "custody", "jailed", "imprisoned", "detained", "arrested"})   # title case: no lemma
 APPROVAL_AGENTS = frozenset({"law", "laws", "state", "court", "courts", "church", "constitution", "religion",
                              "tradition", "custom", "parliament", "authority", "authorities"})
 
@@ -208,8 +216,10 @@ class IssueTagger:
             tag = self.tags[tag_id]
             sent = span.sent if has_sents else doc[:]
             polarity, denied = _polarity(span, has_parse)
-            if tag.right and polarity in ("negated", "prevention"):
-                polarity = "asserted"     # "without their consent", "no living wage": the abuse itself
+            if polarity == "negated" and (tag.right or PROTECTION_WORDS & {t.lower_ for t in span}):
+                polarity = "asserted"     # "without their consent", "lack of COVID-19 protections": the abuse
+            if tag.right and polarity == "prevention":
+                polarity = "asserted"     # "no living wage", "ban protests": about the right itself
             if polarity == "asserted" and has_parse and _supported(span):
                 polarity = "prevention"   # "protect and advance freedom of expression", "protect privacy"
             spans.append(Span(doc, start, end, label=tag_id))
@@ -220,6 +230,8 @@ class IssueTagger:
                 "sent_start": sent.start_char, "sent_end": sent.end_char, "evidence": sent.text.strip(),
                 "polarity": polarity, "negated": polarity != "asserted", "denied": denied,
             })
+        if has_parse and "arbitrary-detention" in self.tags:
+            self._detentions_for_expression(doc, spans, records)
         if has_parse and has_sents:
             _mark_background(doc, spans, records)
         # Injuries in a sentence that reports a killing or a beating are the violence's, not a workplace's
@@ -237,6 +249,33 @@ class IssueTagger:
         doc.spans[self.spans_key] = [sp for sp, k in zip(spans, keep) if k]
         doc._.rr_issues = [r for r, k in zip(records, keep) if k]
         return doc
+
+    def _detentions_for_expression(self, doc: Doc, spans: list[Span], records: list[dict]) -> None:
+        """A jail, prison or arrest word in a sentence with an asserted denial of free expression is an
+        arbitrary detention, whatever the detained person is called ("Blogger gets 7.5 years in prison for
+        Facebook post"); a prison term for fraud stays no issue."""
+        expression = {r["sent_start"] for r in records
+                      if r["tag_id"] == "freedom-of-expression" and r["polarity"] == "asserted"}
+        held = {r["sent_start"] for r in records if r["tag_id"] == "arbitrary-detention"}
+        tag = self.tags["arbitrary-detention"]
+        for sent in (doc.sents if doc.has_annotation("SENT_START") else [doc[:]]):
+            if sent.start_char not in expression or sent.start_char in held:
+                continue
+            tok = next((t for t in sent if t.lemma_.lower() in DETENTION_LEMMAS or t.lower_ in DETENTION_LEMMAS), None)
+            if tok is None:
+                continue
+            span = doc[tok.i:tok.i + 1]
+            polarity, denied = _polarity(span, True)
+            if polarity != "asserted":
+                continue
+            spans.append(Span(doc, tok.i, tok.i + 1, label=tag.id))
+            records.append({
+                "tag": tag.name, "tag_id": tag.id, "family": tag.family, "family_id": tag.family_id,
+                "severity": tag.severity, "text": span.text, "start": span.start_char, "end": span.end_char,
+                "token_start": tok.i, "token_end": tok.i + 1, "sent_start": sent.start_char,
+                "sent_end": sent.end_char, "evidence": sent.text.strip(), "polarity": polarity, "negated": False,
+                "denied": denied,
+            })
 
     # -- serialisation -------------------------------------------------------------------------
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
@@ -290,8 +329,9 @@ def _human_ok(span: Span) -> bool:
         return True
     if verb.pos_ == "PROPN":
         # Title case misleads the parser ("Will A.I. Kill Translation Jobs?"): look for a human nearby.
-        doc = span.doc
-        return any(_is_human(t) for t in doc[verb.i + 1:verb.i + 5])     # the victim follows the verb
+        doc = span.doc     # the victim follows the verb, or precedes it in a passive headline ("Journalist Jailed")
+        return any(_is_human(t) for t in doc[verb.i + 1:verb.i + 5]) or any(
+            t.lower_ in HUMAN_WORDS or t.lemma_.lower() in HUMAN_WORDS for t in doc[max(0, verb.i - 2):verb.i])
     if verb.pos_ not in ("VERB", "AUX"):
         return verb.pos_ != "ADJ"
     participants = [c for c in verb.children if c.dep_ in HUMAN_ROLES_DEPS]
@@ -344,10 +384,9 @@ def _subjects(verb: Token) -> list[Token]:
 
 
 def _workplace_strike(span: Span) -> bool:
-    """"strikers", "went on strike", "a walkout", but not "a hunger strike" or "a general strike"."""
+    """In a sentence about workers' own demands: a strike or a protest ("strikers", "walking out in protest
+    over wages"), but not a hunger strike or a general strike."""
     words = [t.lower_ for t in span]
-    if not STRIKE_WORDS & set(words):
-        return False
     before = span.doc[max(0, span.start - 2):span.start]
     return not PROTEST_STRIKES & (set(words) | {t.lower_ for t in before})
 
@@ -458,10 +497,14 @@ def _in_name(tok: Token) -> bool:
 
 def _prevention_cue(near: list[Token]) -> bool:
     """A prevention word governing the match ("a policy against", "efforts to eradicate"), but not one that
-    asks for it ("fights for one free day a week"), a phrasal "ended up working as" or a word in a name."""
+    asks for it ("fights for one free day a week"), a phrasal "ended up working as", a word in a name, or
+    "against" people ("a conviction against a transgender woman": targeting them)."""
     for n in range(1, len(near)):
         tok = near[n]
         if tok.lemma_.lower() not in PREVENTION or _in_name(tok):
+            continue
+        if tok.lower_ == "against" and any(_is_human(t, unread_names=False) for t in near[:n]
+                                           if t.dep_ == "pobj" or t.head.dep_ == "pobj"):
             continue
         if any(c.dep_ == "prt" and c.lower_ == "up" for c in tok.children):
             continue
@@ -497,7 +540,8 @@ def _polarity(span: Span, has_parse: bool) -> tuple[str, bool]:
             break
         # the match as the subject of a modal verb is itself asserted: "the death toll could top 30,000"
         subject = n > 0 and near[n - 1].dep_ in ("nsubj", "nsubjpass") and near[n - 1].head.i == tok.i
-        for child in tok.children:
+        # the match's own words too: in "can't be re-detained" the negation hangs on "detained", not "re"
+        for child in (tok.children if n else (c for t in span for c in t.children)):
             if span.start <= child.i < span.end:
                 continue
             if child.dep_ == "neg" or (child.dep_ in ("det", "advmod", "amod") and child.lower_ in NEGATORS):
