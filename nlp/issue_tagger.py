@@ -95,6 +95,30 @@ RIGHT_SUPPORT = frozenset({"protect", "advance", "promote", "respect", "uphold",
                            "safeguard", "champion"})
 # "dies at 84", "died aged 95": a natural death in an obituary headline, not a death from abuse or accident.
 OBITUARY_MARKS = frozenset({"at", "aged", "age"})
+# A negated predicate negates its arguments ("did not use child labour", "no evidence of torture", "not
+# involved in"), not what a preposition like these attaches ("demands including unpaid salaries were not
+# met", "have not learnt lessons from the factory fire", "no arrests after the killings").
+NEGATION_BLOCKING_PREPS = frozenset({"from", "including", "despite", "after", "since", "during", "following",
+                                     "amid", "like", "than", "over", "regarding", "about", "before", "besides"})
+# Relative pronouns stand for the noun their clause describes ("the outbreak that has killed 3,100").
+RELATIVE_PRONOUNS = frozenset({"that", "which", "who", "whom"})
+# A thing, not a person, as the one killed ("Buhari has finally killed it").
+NON_HUMAN_PRONOUNS = frozenset({"it", "this"})
+# Workplace strike words: a protest only when the sentence is not about the workers' own demands (labelling
+# rule: "a strike with no abuse alleged is no protest"; "Strikers demanded a pay increase" is Labour).
+STRIKE_WORDS = frozenset({"strike", "strikes", "striker", "strikers", "walkout", "walkouts"})
+PROTEST_STRIKES = frozenset({"hunger", "general", "national", "nationwide"})
+# "sanctioned by law", "state-sanctioned killings": sanctioned as approved, not as punished.
+# A protection that is lacking is the harm itself ("lack of COVID-19 protections", "no protective equipment"),
+# as for the tags marked right: true.
+PROTECTION_WORDS = frozenset({"protection", "protections", "protective", "safety", "safeguard", "safeguards",
+                              "equipment", "measures", "consent", "consultation", "access"})
+# A detention in a sentence that reports a denial of free expression is that denial's ("Blogger gets 7.5 years
+# in prison for Facebook post", "Journalist Jailed Over Tweet"): an arbitrary detention.
+DETENTION_LEMMAS = frozenset({"jail", "prison", "imprison", "imprisonment", "detain", "detention", "arrest",
+                              "custody", "jailed", "imprisoned", "detained", "arrested"})   # title case: no lemma
+APPROVAL_AGENTS = frozenset({"law", "laws", "state", "court", "courts", "church", "constitution", "religion",
+                             "tradition", "custom", "parliament", "authority", "authorities"})
 
 
 def _case_forms(word: str) -> list[str]:
@@ -180,6 +204,8 @@ class IssueTagger:
                 continue
             if has_parse and (_mandate_name(span) or _figurative_adjective(span) or _institution_name(span)):
                 continue
+            if tag_id == "sanctions" and has_parse and _approval(span):
+                continue
             if tag_id == "killings" and has_parse:
                 if _non_human_victim(span) or _attempted(span):
                     continue
@@ -190,8 +216,10 @@ class IssueTagger:
             tag = self.tags[tag_id]
             sent = span.sent if has_sents else doc[:]
             polarity, denied = _polarity(span, has_parse)
-            if tag.right and polarity in ("negated", "prevention"):
-                polarity = "asserted"     # "without their consent", "no living wage": the abuse itself
+            if polarity == "negated" and (tag.right or PROTECTION_WORDS & {t.lower_ for t in span}):
+                polarity = "asserted"     # "without their consent", "lack of COVID-19 protections": the abuse
+            if tag.right and polarity == "prevention":
+                polarity = "asserted"     # "no living wage", "ban protests": about the right itself
             if polarity == "asserted" and has_parse and _supported(span):
                 polarity = "prevention"   # "protect and advance freedom of expression", "protect privacy"
             spans.append(Span(doc, start, end, label=tag_id))
@@ -202,6 +230,8 @@ class IssueTagger:
                 "sent_start": sent.start_char, "sent_end": sent.end_char, "evidence": sent.text.strip(),
                 "polarity": polarity, "negated": polarity != "asserted", "denied": denied,
             })
+        if has_parse and "arbitrary-detention" in self.tags:
+            self._detentions_for_expression(doc, spans, records)
         if has_parse and has_sents:
             _mark_background(doc, spans, records)
         # Injuries in a sentence that reports a killing or a beating are the violence's, not a workplace's
@@ -209,11 +239,43 @@ class IssueTagger:
         # its victims, not deaths from an accident or a product ("Iran protest death toll could top 30,000").
         violent = {r["sent_start"] for r in records if r["tag_id"] in VIOLENCE_TAGS and not r["negated"]}
         conflict = {r["sent_start"] for r in records if r["tag_id"] in CONFLICT_TAGS and not r["negated"]}
+        # A workplace strike in a sentence about the workers' demands is a labour dispute, not a protest
+        # ("Strikers demanded a pay increase"); a hunger strike or a general strike stays a protest.
+        labour = {r["sent_start"] for r in records if r["family_id"] == "labour" and not r["negated"]}
         keep = [not ((r["tag_id"] == "injuries" and r["sent_start"] in violent)
-                     or (r["tag_id"] == "deaths" and r["sent_start"] in conflict)) for r in records]
+                     or (r["tag_id"] == "deaths" and r["sent_start"] in conflict)
+                     or (r["tag_id"] == "protests" and r["sent_start"] in labour and _workplace_strike(sp)))
+                for sp, r in zip(spans, records)]
         doc.spans[self.spans_key] = [sp for sp, k in zip(spans, keep) if k]
         doc._.rr_issues = [r for r, k in zip(records, keep) if k]
         return doc
+
+    def _detentions_for_expression(self, doc: Doc, spans: list[Span], records: list[dict]) -> None:
+        """A jail, prison or arrest word in a sentence with an asserted denial of free expression is an
+        arbitrary detention, whatever the detained person is called ("Blogger gets 7.5 years in prison for
+        Facebook post"); a prison term for fraud stays no issue."""
+        expression = {r["sent_start"] for r in records
+                      if r["tag_id"] == "freedom-of-expression" and r["polarity"] == "asserted"}
+        held = {r["sent_start"] for r in records if r["tag_id"] == "arbitrary-detention"}
+        tag = self.tags["arbitrary-detention"]
+        for sent in (doc.sents if doc.has_annotation("SENT_START") else [doc[:]]):
+            if sent.start_char not in expression or sent.start_char in held:
+                continue
+            tok = next((t for t in sent if t.lemma_.lower() in DETENTION_LEMMAS or t.lower_ in DETENTION_LEMMAS), None)
+            if tok is None:
+                continue
+            span = doc[tok.i:tok.i + 1]
+            polarity, denied = _polarity(span, True)
+            if polarity != "asserted":
+                continue
+            spans.append(Span(doc, tok.i, tok.i + 1, label=tag.id))
+            records.append({
+                "tag": tag.name, "tag_id": tag.id, "family": tag.family, "family_id": tag.family_id,
+                "severity": tag.severity, "text": span.text, "start": span.start_char, "end": span.end_char,
+                "token_start": tok.i, "token_end": tok.i + 1, "sent_start": sent.start_char,
+                "sent_end": sent.end_char, "evidence": sent.text.strip(), "polarity": polarity, "negated": False,
+                "denied": denied,
+            })
 
     # -- serialisation -------------------------------------------------------------------------
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
@@ -267,8 +329,9 @@ def _human_ok(span: Span) -> bool:
         return True
     if verb.pos_ == "PROPN":
         # Title case misleads the parser ("Will A.I. Kill Translation Jobs?"): look for a human nearby.
-        doc = span.doc
-        return any(_is_human(t) for t in doc[verb.i + 1:verb.i + 5])     # the victim follows the verb
+        doc = span.doc     # the victim follows the verb, or precedes it in a passive headline ("Journalist Jailed")
+        return any(_is_human(t) for t in doc[verb.i + 1:verb.i + 5]) or any(
+            t.lower_ in HUMAN_WORDS or t.lemma_.lower() in HUMAN_WORDS for t in doc[max(0, verb.i - 2):verb.i])
     if verb.pos_ not in ("VERB", "AUX"):
         return verb.pos_ != "ADJ"
     participants = [c for c in verb.children if c.dep_ in HUMAN_ROLES_DEPS]
@@ -289,7 +352,7 @@ def _obituary(span: Span) -> bool:
     if not any(t.lemma_.lower() == "die" or t.lower_ in ("die", "dies", "died") for t in span):
         return False
     doc = span.doc
-    nxt = doc[span.end:span.end + 3]
+    nxt = [t for t in doc[span.end:span.end + 4] if not t.is_punct][:3]     # "dies, aged 84"
     return (len(nxt) >= 2 and nxt[0].lower_ in OBITUARY_MARKS
             and any(t.like_num for t in nxt[1:]))
 
@@ -299,12 +362,47 @@ def _non_violent_cause(span: Span) -> bool:
     verb = next((t for t in span if t.lemma_.lower() == "kill" and t.pos_ in ("VERB", "AUX")), None)
     if verb is None:
         return False
-    for child in verb.children:
-        if child.dep_ == "nsubj" and child.lemma_.lower() in NON_VIOLENT_CAUSES:
+    for subject in _subjects(verb):
+        if subject.lemma_.lower() in NON_VIOLENT_CAUSES:
             return True
+    for child in verb.children:
         if child.dep_ in ("prep", "agent") and child.lower_ in ("in", "by"):
             if any(gc.dep_ == "pobj" and gc.lemma_.lower() in NON_VIOLENT_CAUSES for gc in child.children):
                 return True
+    return False
+
+
+def _subjects(verb: Token) -> list[Token]:
+    """The verb's subjects, a relative pronoun standing for the noun it describes ("the outbreak that has
+    killed 3,100"), and for a participle clause with no subject its head verb's ("an earthquake struck,
+    killing 2,200")."""
+    subjects = [c for c in verb.children if c.dep_ == "nsubj"]
+    if not subjects and verb.dep_ in ("advcl", "conj", "xcomp") and verb.head is not verb:
+        subjects = [c for c in verb.head.children if c.dep_ == "nsubj"]
+        verb = verb.head
+    return [verb.head if s.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl" else s for s in subjects]
+
+
+def _workplace_strike(span: Span) -> bool:
+    """In a sentence about workers' own demands: a strike or a protest ("strikers", "walking out in protest
+    over wages"), but not a hunger strike or a general strike."""
+    words = [t.lower_ for t in span]
+    before = span.doc[max(0, span.start - 2):span.start]
+    return not PROTEST_STRIKES & (set(words) | {t.lower_ for t in before})
+
+
+def _approval(span: Span) -> bool:
+    """"sanctioned by law", "state-sanctioned", "officially sanctioned": approved, not punished."""
+    root = span.root
+    if root.lower_ not in ("sanctioned", "sanction", "sanctions"):
+        return False
+    doc = span.doc
+    if span.start > 0 and (doc[span.start - 1].lower_ in ("-", "officially", "legally")
+                           or doc[span.start - 1].lower_.endswith("-")):
+        return True      # "state-sanctioned", "officially sanctioned"
+    for child in root.children:
+        if child.dep_ == "agent":
+            return any(gc.lemma_.lower() in APPROVAL_AGENTS for gc in child.children)
     return False
 
 
@@ -318,6 +416,8 @@ def _non_human_victim(span: Span) -> bool:
     if verb is None:
         return False
     victims = [c for c in verb.children if c.dep_ in ("dobj", "nsubjpass")]
+    if victims and all(v.lower_ in NON_HUMAN_PRONOUNS for v in victims):
+        return True      # "has finally killed it"
     return bool(victims) and all(v.pos_ == "NOUN" and not _is_human(v)
                                  and not any(_is_human(c) for c in v.children
                                              if c.dep_ in ("conj", "nummod", "compound", "amod"))
@@ -378,10 +478,39 @@ def _supported(span: Span) -> bool:
     for tok in list(span.root.ancestors)[:5]:
         if tok.dep_ in ("ROOT",) and tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() not in RIGHT_SUPPORT:
             break
-        if tok.lemma_.lower() in RIGHT_SUPPORT:
+        if tok.lemma_.lower() in RIGHT_SUPPORT and not _in_name(tok):
             return True
-        if tok.dep_ == "conj" and tok.head.lemma_.lower() in RIGHT_SUPPORT:
+        if tok.dep_ == "conj" and tok.head.lemma_.lower() in RIGHT_SUPPORT and not _in_name(tok.head):
             return True
+    return False
+
+
+def _in_name(tok: Token) -> bool:
+    """A capitalised word inside a sentence that is not a headline: part of a name ("the Committee to
+    Protect Journalists", "the World Organisation Against Torture"), not a verb of the sentence."""
+    sent = tok.sent if tok.doc.has_annotation("SENT_START") else tok.doc[:]
+    if not tok.is_title or tok.i == sent.start:
+        return False
+    words = [t for t in sent if t.is_alpha and len(t) > 3]
+    return sum(t.is_title for t in words) < 0.5 * len(words)
+
+
+def _prevention_cue(near: list[Token]) -> bool:
+    """A prevention word governing the match ("a policy against", "efforts to eradicate"), but not one that
+    asks for it ("fights for one free day a week"), a phrasal "ended up working as", a word in a name, or
+    "against" people ("a conviction against a transgender woman": targeting them)."""
+    for n in range(1, len(near)):
+        tok = near[n]
+        if tok.lemma_.lower() not in PREVENTION or _in_name(tok):
+            continue
+        if tok.lower_ == "against" and any(_is_human(t, unread_names=False) for t in near[:n]
+                                           if t.dep_ == "pobj" or t.head.dep_ == "pobj"):
+            continue
+        if any(c.dep_ == "prt" and c.lower_ == "up" for c in tok.children):
+            continue
+        if near[n - 1].dep_ == "prep" and near[n - 1].lower_ == "for":
+            continue
+        return True
     return False
 
 
@@ -406,9 +535,13 @@ def _polarity(span: Span, has_parse: bool) -> tuple[str, bool]:
         return "asserted", denied
     near = chain[:4]
     for n, tok in enumerate(near):
+        if n and near[n - 1].dep_ == "prep" and near[n - 1].lower_ in NEGATION_BLOCKING_PREPS:
+            near = near[:n]     # "demands including unpaid salaries were not met": the negation is the demands'
+            break
         # the match as the subject of a modal verb is itself asserted: "the death toll could top 30,000"
         subject = n > 0 and near[n - 1].dep_ in ("nsubj", "nsubjpass") and near[n - 1].head.i == tok.i
-        for child in tok.children:
+        # the match's own words too: in "can't be re-detained" the negation hangs on "detained", not "re"
+        for child in (tok.children if n else (c for t in span for c in t.children)):
             if span.start <= child.i < span.end:
                 continue
             if child.dep_ == "neg" or (child.dep_ in ("det", "advmod", "amod") and child.lower_ in NEGATORS):
@@ -422,7 +555,7 @@ def _polarity(span: Span, has_parse: bool) -> tuple[str, bool]:
             return "negated", denied
     if any(t.lower_ in ("no", "without", "never") for t in left):
         return "negated", denied
-    if any(t.lemma_.lower() in PREVENTION for t in near[1:]):
+    if _prevention_cue(near):
         return "prevention", denied
     if any(t.lemma_.lower() in RISK_WORDS for t in near[1:]):
         return "hypothetical", denied

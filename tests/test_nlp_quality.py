@@ -1,6 +1,7 @@
-"""Quality gate on the hand-labelled sets (text resolved from ../shared): the blind test set
-(``bench/labels/issues_test.jsonl``, never used to tune the rules) and the two development sets
-(``issues.jsonl``, ``issues_holdout.jsonl``). Every reference still resolves, and per-family precision /
+"""Quality gate on the hand-labelled sets (text resolved from ../shared): blind set 2
+(``bench/labels/issues_blind2.jsonl``, labelled before the rules were changed for it; its first figure is recorded
+in bench/labels/README.md) and the three development sets (``issues.jsonl``, ``issues_holdout.jsonl`` and the
+former blind test set ``issues_test.jsonl``). Every reference still resolves, and per-family precision /
 recall, story-type accuracy and firm-link figures stay above floors pinned a little under the values
 ``bench/nlp_quality.py`` measured. Raise the floors when the tagger improves; a drop below one is a regression."""
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 import pytest
 
 from bench.labels import LABELS_PATH, load_labelled, resolve
-from bench.nlp_quality import HOLDOUT_PATH, TEST_PATH, labelled_figures
+from bench.nlp_quality import BLIND_PATH, HOLDOUT_PATH, TEST_PATH, labelled_figures
 from catalog.load import load_companies
 from nlp import build_pipeline
 from tests.conftest import PROJECT_DIR, SHARED_DATA, shared_data
@@ -34,24 +35,38 @@ FAMILY_FLOORS = {
 }
 STORY_ACCURACY_FLOOR = 0.83       # measured 0.88
 FIRM_PRECISION_FLOOR, FIRM_RECALL_FLOOR = 0.82, 0.63   # measured 0.92, 0.92
-# the blind test set (issues_test.jsonl), measured P / R after the precision and speed pass: 0.85/0.85, 0.85/0.79,
-# 0.92/0.92, 1.00/0.92, 0.82/0.75, 0.69/0.60, 0.95/0.69, 0.93/0.88, 0.84/0.68 (before it: 0.80/0.92, 0.87/0.93,
-# 0.86/0.92, 1.00/0.92, 0.83/0.83, 0.71/0.80, 0.96/0.76, 0.93/0.88, 0.84/0.79). Recall floors were lowered to
-# the measured values: the pass traded blind recall for speed (see bench/labels/README.md)
+# development set 3 (issues_test.jsonl, the former blind test set), measured P / R: 0.86/0.92, 0.92/0.86,
+# 0.93/1.00, 1.00/0.92, 0.90/0.75, 0.85/0.73, 0.95/0.72, 0.93/0.88, 0.90/0.77 (its blind figure, before the
+# precision and speed pass: 0.80/0.92, 0.87/0.93, 0.86/0.92, 1.00/0.92, 0.83/0.83, 0.71/0.80, 0.96/0.76, 0.93/0.88,
+# 0.84/0.79)
 TEST_FLOORS = {
-    "Child & forced labour": (0.80, 0.80),
-    "Civil liberties & technology": (0.80, 0.75),
-    "Discrimination": (0.85, 0.85),
-    "Environment": (0.95, 0.85),
-    "Governance & accountability": (0.75, 0.70),
-    "Health & safety": (0.65, 0.55),
-    "Labour": (0.90, 0.65),
-    "Land & communities": (0.87, 0.80),
-    "Security, conflict & violence": (0.80, 0.65),
+    "Child & forced labour": (0.82, 0.88),
+    "Civil liberties & technology": (0.88, 0.82),
+    "Discrimination": (0.90, 0.95),
+    "Environment": (0.95, 0.88),
+    "Governance & accountability": (0.85, 0.70),
+    "Health & safety": (0.80, 0.70),
+    "Labour": (0.90, 0.70),
+    "Land & communities": (0.88, 0.85),
+    "Security, conflict & violence": (0.87, 0.74),
 }
-TEST_STORY_ACCURACY_FLOOR = 0.80  # measured 0.85
+TEST_STORY_ACCURACY_FLOOR = 0.82  # measured 0.85
+# blind set 2 (issues_blind2.jsonl), its first figure (P / R): 0.72/0.81, 0.96/0.41, 0.82/0.50, 0.79/0.65, 0.74/0.70,
+# 0.47/0.42, 0.62/0.58, 0.68/0.52, 0.90/0.66: far under the targets (see bench/labels/README.md)
+BLIND_FLOORS = {
+    "Child & forced labour": (0.68, 0.75),
+    "Civil liberties & technology": (0.92, 0.38),
+    "Discrimination": (0.78, 0.46),
+    "Environment": (0.75, 0.58),
+    "Governance & accountability": (0.70, 0.65),
+    "Health & safety": (0.42, 0.36),
+    "Labour": (0.58, 0.53),
+    "Land & communities": (0.64, 0.48),
+    "Security, conflict & violence": (0.87, 0.63),
+}
+BLIND_STORY_ACCURACY_FLOOR = 0.90  # measured 0.93
 # the second development set (issues_holdout.jsonl), measured P / R: 1.00/0.67, 1.00/0.79, 1.00/0.73, 0.90/0.90,
-# 1.00/0.83, 1.00/0.69, 0.86/0.75, 1.00/0.57, 0.92/0.69
+# 1.00/0.83, 1.00/0.69, 0.88/0.88, 1.00/0.57, 0.96/0.69
 HOLDOUT_FLOORS = {
     "Child & forced labour": (0.95, 0.60),
     "Civil liberties & technology": (0.95, 0.73),
@@ -59,9 +74,9 @@ HOLDOUT_FLOORS = {
     "Environment": (0.85, 0.85),
     "Governance & accountability": (0.95, 0.75),
     "Health & safety": (0.95, 0.62),
-    "Labour": (0.80, 0.70),
+    "Labour": (0.85, 0.85),
     "Land & communities": (0.95, 0.52),
-    "Security, conflict & violence": (0.87, 0.64),
+    "Security, conflict & violence": (0.92, 0.66),
 }
 
 
@@ -149,14 +164,31 @@ def test_the_held_out_set_resolves_and_shares_no_item_with_the_development_set()
     assert not {json.dumps(item["ref"], sort_keys=True) for item in held} & dev_refs
 
 
+@pytest.fixture(scope="module")
+def blind_figures(nlp):
+    _require_shared()
+    return labelled_figures(nlp, load_labelled(SHARED_DIR, BLIND_PATH))
+
+
+@pytest.mark.parametrize("family", sorted(BLIND_FLOORS))
+def test_blind_set_family_floors(blind_figures, family):
+    precision, recall, _, _ = blind_figures["families"][family]
+    p_floor, r_floor = BLIND_FLOORS[family]
+    assert precision >= p_floor and recall >= r_floor, (family, precision, recall)
+
+
+def test_blind_set_story_types(blind_figures):
+    assert blind_figures["story_accuracy"] >= BLIND_STORY_ACCURACY_FLOOR
+
+
 @pytest.mark.parametrize("family", sorted(TEST_FLOORS))
-def test_blind_test_set_family_floors(test_figures, family):
+def test_third_development_set_family_floors(test_figures, family):
     precision, recall, _, _ = test_figures["families"][family]
     p_floor, r_floor = TEST_FLOORS[family]
     assert precision >= p_floor and recall >= r_floor, (family, precision, recall)
 
 
-def test_blind_test_set_story_types(test_figures):
+def test_third_development_set_story_types(test_figures):
     assert test_figures["story_accuracy"] >= TEST_STORY_ACCURACY_FLOOR
 
 
@@ -184,3 +216,32 @@ def test_the_blind_test_set_is_well_formed_and_shares_no_item_with_the_developme
     assert len(set(refs)) == len(refs) and not set(refs) & dev
     dev_texts = {it["text"] for path in (LABELS_PATH, HOLDOUT_PATH) for it in load_labelled(SHARED_DIR, path)}
     assert not {it["text"] for it in test} & dev_texts
+
+
+def test_the_blind_set_is_well_formed_and_shares_no_item_with_the_development_sets():
+    """issues_blind2.jsonl: >= 200 items, about a third with no issue, >= 15 gold items in every family, no
+    reference or text shared with the three development sets."""
+    _require_shared()
+    from collections import Counter
+
+    from nlp.taxonomy import load_taxonomy
+
+    blind = load_labelled(SHARED_DIR, BLIND_PATH)
+    assert len(blind) >= 200
+    family_of = {t.name: t.family for t in load_taxonomy().tags}
+    firm_ids = {f.id for f in load_companies(PROJECT_DIR / "companies.csv")[0]}
+    for item in blind:
+        assert all(t in family_of for t in item["tags"]), item["tags"]
+        assert sorted({family_of[t] for t in item["tags"]}) == sorted(item["families"])
+        assert set(item["firms"]) == set(item["roles"]) and set(item["firms"]) <= firm_ids, item["firms"]
+        assert item["story_type"] in ("allegation", "company response", "company action", "background")
+    assert sum(1 for it in blind if not it["tags"]) >= 0.28 * len(blind), "keep plenty of negatives"
+    gold = Counter(f for it in blind for f in it["families"])
+    assert set(gold) == set(family_of.values()) and min(gold.values()) >= 15, gold
+    dev_paths = (LABELS_PATH, HOLDOUT_PATH, TEST_PATH)
+    dev = {json.dumps(json.loads(line)["ref"], sort_keys=True)
+           for path in dev_paths for line in path.read_text("utf-8").splitlines() if line.strip()}
+    refs = [json.dumps(item["ref"], sort_keys=True) for item in blind]
+    assert len(set(refs)) == len(refs) and not set(refs) & dev
+    dev_texts = {it["text"] for path in dev_paths for it in load_labelled(SHARED_DIR, path)}
+    assert not {it["text"] for it in blind} & dev_texts

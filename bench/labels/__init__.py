@@ -3,6 +3,8 @@
 The text stays in ``../shared``; each row names it by a stable reference and :func:`load_labelled` resolves it:
 
 * ``{"file": "feeds/news/index.json", "link": ...}``: an item's title in the feed index (``data/``);
+* ``{"file": "feeds/edge-cases/<name>.rss", "link": ...}``: an item's title in a raw RSS feed, read with a plain
+  XML parser;
 * ``{"file": "articles/fundus/index.jsonl", "url": ...}``: a page's ``title`` or ``body_text`` (``data/``);
 * ``{"file": "seeds/<name>.txt", "quote": ...}``: an exact passage of a seed document (whitespace-normalised,
   because the PDF-extracted text breaks lines mid-sentence);
@@ -21,6 +23,7 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
+from xml.etree import ElementTree
 
 LABELS_PATH = Path(__file__).resolve().parent / "issues.jsonl"
 
@@ -39,6 +42,12 @@ def _locate(shared_dir: Path, file: str) -> Path:
 @lru_cache(maxsize=None)
 def _feed_titles(path: Path) -> dict[str, str]:
     titles: dict[str, str] = {}
+    if path.suffix != ".json":     # a raw RSS feed: each <item>'s <title> by its <link>
+        for item in ElementTree.parse(path).getroot().iter("item"):
+            link, title = item.findtext("link"), item.findtext("title")
+            if link and title:
+                titles.setdefault(link.strip(), title.strip())
+        return titles
     for feed in json.loads(path.read_text("utf-8")):
         for item in feed["items"]:
             if item.get("link") and item.get("title"):
