@@ -11,6 +11,7 @@ from spacy.language import Language
 from catalog.model import TrackedFirm, with_extra_aliases
 
 from . import company_gazetteer, issue_tagger, places, story  # noqa: F401  (registers the factories)
+from .blas import use_openblas
 from .fast_rules import speed_up_rules
 from .taxonomy import load_taxonomy
 
@@ -60,7 +61,7 @@ def build_pipeline(firms: list[TrackedFirm], model: str | None = None,
         if model or os.environ.get(MODEL_ENV) or name == FALLBACK_MODEL:
             raise
         nlp = spacy.load(FALLBACK_MODEL)
-    speed_up_rules(nlp)
+    use_openblas(speed_up_rules(nlp))
     if corrections:
         firms = with_extra_aliases(firms, corrections.aliases)
     return add_components(nlp, firms, taxonomy_path, blocked=corrections.blocked if corrections else ())
