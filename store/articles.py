@@ -67,7 +67,7 @@ def save_article(db: Database, item: dict) -> SaveResult:
         ).last_pk
         _remember_urls(db, urls, article_id, item["source_id"], now)
         if sketch:
-            index_article(db, article_id, sketch)
+            index_article(db, article_id, sketch, item["content_hash"])
     return SaveResult(article_id, "new", story_id if story_id is not None else article_id)
 
 

@@ -7,12 +7,23 @@ story of its own.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
+from weakref import WeakKeyDictionary
+
+import numpy as np
 from sqlite_utils import Database
 
 from spiders.near_duplicates import Sketch, similarity, same_story, shingles
 
 # Most articles of a big story match every band: comparing with the best few is enough.
 MAX_CANDIDATES = 20
+# Shingles of the articles last stored or compared, per open database: the exact check needs a stored
+# text's shingles, and the copies of a syndicated story keep meeting the same first copy, whose text was
+# read and shingled again each time (a third of storing's CPU on bench/daily_volume.py's copies).
+# Keyed by (article id, content hash), so a re-extracted text is never taken for its old shingles.
+# ~8 kB an article: 512 of them are ~4 MB.
+SHINGLE_CACHE_SIZE = 512
+_shingle_caches: "WeakKeyDictionary[Database, OrderedDict]" = WeakKeyDictionary()
 
 
 def find_story(db: Database, sketch: Sketch) -> int | None:
@@ -20,11 +31,11 @@ def find_story(db: Database, sketch: Sketch) -> int | None:
 
     Candidates come in order of shared band keys, which estimates their similarity, so the first
     member of a story to pass the exact check stands for that story: its other members are not
-    compared (a big story's copies all match, and each exact check re-reads a stored text)."""
+    compared (a big story's copies all match, and each exact check needs a stored text's shingles)."""
     keys = sketch.band_keys
     marks = ",".join("?" * len(keys))
     candidates = db.execute(
-        f"""select a.id, a.story_id, a.text from
+        f"""select a.id, a.story_id, a.content_hash from
               (select article_id, count(*) as hits from story_bands where band_key in ({marks})
                group by article_id order by hits desc, article_id limit ?) as c
             join articles a on a.id = c.article_id
@@ -33,11 +44,11 @@ def find_story(db: Database, sketch: Sketch) -> int | None:
     ).fetchall()
     best: tuple[float, int] | None = None
     confirmed: set[int] = set()
-    for article_id, story_id, text in candidates:
+    for article_id, story_id, content_hash in candidates:
         story = story_id if story_id is not None else article_id
         if story in confirmed:
             continue
-        theirs = shingles(text or "")
+        theirs = _stored_shingles(db, article_id, content_hash)
         if not same_story(sketch.shingles, theirs):
             continue
         confirmed.add(story)
@@ -47,12 +58,35 @@ def find_story(db: Database, sketch: Sketch) -> int | None:
     return best[1] if best else None
 
 
-def index_article(db: Database, article_id: int, sketch: Sketch) -> None:
-    """Add an article's band keys to the LSH index (rerunning adds nothing)."""
+def index_article(db: Database, article_id: int, sketch: Sketch, content_hash: str | None = None) -> None:
+    """Add an article's band keys to the LSH index (rerunning adds nothing); with its `content_hash`,
+    keep its shingles for the next articles' exact checks."""
     db.conn.executemany(
         "insert or ignore into story_bands (band_key, article_id) values (?, ?)",
         [(key, article_id) for key in sketch.band_keys],
     )
+    if content_hash is not None:
+        _remember(db, (article_id, content_hash), sketch.shingles)
+
+
+def _stored_shingles(db: Database, article_id: int, content_hash: str) -> np.ndarray:
+    cache = _shingle_caches.get(db)
+    key = (article_id, content_hash)
+    if cache is not None and key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    row = db.execute("select text from articles where id = ?", [article_id]).fetchone()
+    found = shingles((row[0] if row else "") or "")
+    _remember(db, key, found)
+    return found
+
+
+def _remember(db: Database, key: tuple[int, str], found: np.ndarray) -> None:
+    cache = _shingle_caches.setdefault(db, OrderedDict())
+    cache[key] = found
+    cache.move_to_end(key)
+    while len(cache) > SHINGLE_CACHE_SIZE:
+        cache.popitem(last=False)
 
 
 def story_of(db: Database, article_id: int) -> int | None:

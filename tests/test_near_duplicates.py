@@ -14,7 +14,9 @@ import pytest
 from spiders import near_duplicates as nd
 from spiders.dedup import content_hash
 from store import open_db
+from store import stories
 from store.articles import save_article
+from store.pages import update_extraction
 from store.sources import sync_sources
 from store.stories import story_of, story_queue, story_sources
 from tests.conftest import fundus_pages
@@ -182,3 +184,33 @@ def test_all_pages_and_their_copies(db, pages):
     wrong = sum(c.story_id not in (o.story_id, c.article_id) for o, c in zip(originals, copies))
     assert wrong == 0 and joined >= 0.94 * 85, (joined, wrong)
     assert len(story_queue(db)) == 85 + (85 - joined)
+
+
+def test_stories_are_the_same_whether_stored_shingles_come_from_the_cache_or_the_text(tmp_path, pages):
+    """store/stories.py keeps the shingles of recent articles: a run with the cache emptied before every
+    article puts every copy in the same story as a run that keeps it."""
+    def store_all(db, forget: bool) -> list[int | None]:
+        sync_sources(db, [{"id": "wire", "name": "Wire", "kind": "feed", "url": "https://wire.example/rss"}])
+        out = []
+        for i, p in enumerate(pages[:30]):
+            for n, text in enumerate((p["body_text"], all_four(p["body_text"]), boilerplate(p["body_text"]))):
+                if forget:
+                    stories._shingle_caches.clear()
+                out.append(save_article(db, item(p, text, f"https://wire.example/{i}/{n}", "wire")).story_id)
+        return out
+
+    cached_db = open_db(tmp_path / "cached.db")
+    cached = store_all(cached_db, forget=False)
+    assert len(stories._shingle_caches[cached_db]) == 90     # the cache was used
+    assert store_all(open_db(tmp_path / "plain.db"), forget=True) == cached
+    assert len(set(cached)) < len(cached)   # copies joined their originals
+
+
+def test_a_re_extracted_text_is_not_judged_by_its_old_shingles(db, pages):
+    first, other = pages[0]["body_text"], pages[1]["body_text"]
+    original = save_article(db, item(pages[0], first, "https://wire.example/a", "wire"))
+    # The stored text is re-extracted as another page's text (its content hash changes with it).
+    update_extraction(db, original.article_id, {"title": "t", "text": other, "language": "en",
+                                                "published": None, "content_hash": content_hash(other)})
+    copy = save_article(db, item(pages[0], all_four(first), "https://paper.example/a", "paper"))
+    assert copy.story_id == copy.article_id      # no longer a copy of what the article now says
