@@ -1,8 +1,9 @@
 """Analysis that starts while the crawl is still running, so the two stages share the machine.
 
 Collecting is bounded by per-domain politeness and the crawler's own processes, and leaves about a
-core idle; analysing is CPU work. So the daily flow hands each newly stored article to an
-:class:`AnalysisStream`: once enough are waiting to pay for a worker's start (the model and firms
+core idle; analysing is CPU work. So the daily flow hands each newly stored article's id to an
+:class:`AnalysisStream` (ids only: the workers read the texts from the database, so a crawl that runs
+ahead of the analysis leaves a list of numbers waiting, not a day of article texts): once enough are waiting to pay for a worker's start (the model and firms
 load in ~7 s), one worker process analyses them during the crawl, and the flow thread stores its
 results between stored articles. When the crawl ends, :meth:`AnalysisStream.finish` adds workers up
 to one per core for what is left, and stores the rest.
@@ -40,10 +41,10 @@ class AnalysisStream:
         self._lanes: list[tuple[ProcessPoolExecutor, list[Future]]] = []   # one worker each, its chunks
 
     # -- during the crawl (the flow thread) ---------------------------------------------------
-    def add(self, record: dict) -> None:
-        """A newly stored article ({"id", "title", "text"}); stores whatever results are ready."""
-        self.taken.add(record["id"])
-        self._chunk.append(record)
+    def add(self, article_id: int) -> None:
+        """A newly stored (committed) article; stores whatever results are ready."""
+        self.taken.add(article_id)
+        self._chunk.append(article_id)
         if len(self._chunk) == CHUNK:
             self._waiting.append(self._chunk)
             self._chunk = []
@@ -53,28 +54,28 @@ class AnalysisStream:
         self._save_ready()
 
     # -- after the crawl ---------------------------------------------------------------------
-    def finish(self, more: list[dict], workers: int | None = None) -> None:
-        """Analyse ``more`` too, with up to one worker per core, and store every result."""
-        for record in more:
-            self.taken.add(record["id"])
-        records = self._chunk + more
+    def finish(self, more: list[int], workers: int | None = None) -> None:
+        """Analyse the articles ``more`` too, with up to one worker per core, and store every result."""
+        self.taken.update(more)
+        ids = self._chunk + list(more)
         self._chunk = []
-        self._waiting.extend(records[i:i + CHUNK] for i in range(0, len(records), CHUNK))
+        self._waiting.extend(ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK))
         left = sum(len(c) for c in self._waiting) + CHUNK * len(self._in_flight)
         if not self._lanes:
             # The crawl brought too little to start a worker: analyse as a plain run does.
             from flows.analysis_workers import analyze_in_workers
             from nlp.analyze import analyze_records
+            from store.articles import articles_for_analysis
 
-            records = [r for chunk in self._waiting for r in chunk]
+            ids = [i for chunk in self._waiting for i in chunk]
             self._waiting.clear()
-            if not records:
+            if not ids:
                 return
-            processes = worker_count(len(records), workers or self.max_workers)
+            processes = worker_count(len(ids), workers or self.max_workers)
             s = self.saver
-            analysed = (analyze_in_workers(records, processes, s.db_path, s.companies_path, s.taxonomy_path)
-                        if processes > 1 else analyze_records(s.pipeline(), records))
-            s.save_all(analysed, len(records))
+            analysed = (analyze_in_workers(ids, processes, s.db_path, s.companies_path, s.taxonomy_path)
+                        if processes > 1 else analyze_records(s.pipeline(), articles_for_analysis(s.db, ids)))
+            s.save_all(analysed, len(ids))
             return
         # The running worker needs no start: another one pays when it gets MIN_PER_WORKER records.
         while len(self._lanes) < worker_count(left + MIN_PER_WORKER, workers or self.max_workers):

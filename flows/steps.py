@@ -19,10 +19,10 @@ from flows.fingerprint import analysis_fingerprint
 from flows.flagging import load_flagging, rescore, score_with_sources
 from flows.progress import report_progress
 from store import open_db
-from store.analysis_state import (analysed_in_stories_of, corrections_digest, stale_articles, story_carriers,
+from store.analysis_state import (analysed_in_stories_of, corrections_digest, stale_article_ids, story_carriers,
                                   urls_seen_since)
 from store.annotations import save_analysis
-from store.articles import articles_for_analysis, known_urls, save_article
+from store.articles import articles_for_analysis, known_urls, save_article, unanalysed_ids
 from store.companies import sync_companies
 from store.corrections import load_corrections
 from store.pages import iter_raw_pages, update_extraction
@@ -59,7 +59,7 @@ def collect(db_path: Path, sources: list[dict], work_dir: Path, scrapy_settings:
     """Poll the feeds and fetch new articles in a Scrapy subprocess, storing each item as soon as
     the crawler writes it: storing overlaps fetching, and a crawler that dies half-way leaves what
     it fetched stored. Returns new article ids and per-source counts (as store_items).
-    `on_new` receives each new article stored, as {"id", "title", "text"} (see flows/analysis_stream.py)."""
+    `on_new` receives the id of each new article once it is stored (see flows/analysis_stream.py)."""
     if on_new is not None:
         scrapy_settings = _leave_a_core_for_analysis(scrapy_settings)
     command, items_file, log_file = _crawl_command(db_path, sources, work_dir, scrapy_settings, backfill)
@@ -184,7 +184,7 @@ def store_lines(db_path: Path, lines, pending_validators: dict | None = None,
             if result.outcome == "new":
                 new_ids.append(result.article_id)
                 if on_new is not None:
-                    on_new({"id": result.article_id, "title": item.get("title") or "", "text": item.get("text") or ""})
+                    on_new(result.article_id)
     for source_id, c in counts.items():
         if c["article_failed"] and not (c["new"] or c["duplicate"]):
             # The feed answered but not one of its articles could be read: a soft failure.
@@ -303,19 +303,19 @@ def analyze_articles(db_path: Path, companies_path: Path, article_ids: list[int]
     saver = stream.saver if stream is not None else AnalysisSaver(db_path, companies_path, run_id, flagging_path,
                                                                    taxonomy_path)
     if stale:
-        records = list(stale_articles(saver.db, saver.fingerprint))
+        ids = stale_article_ids(saver.db, saver.fingerprint)
     else:
-        records = list(articles_for_analysis(saver.db, article_ids))
+        ids = unanalysed_ids(saver.db) if article_ids is None else list(article_ids)
     if stream is not None:
-        stream.finish([r for r in records if r["id"] not in stream.taken], workers)
+        stream.finish([i for i in ids if i not in stream.taken], workers)
         return saver.counts()
-    if records:
-        processes = worker_count(len(records), workers)
+    if ids:
+        processes = worker_count(len(ids), workers)
         if processes > 1:
-            analysed = analyze_in_workers(records, processes, db_path, companies_path, taxonomy_path)
+            analysed = analyze_in_workers(ids, processes, db_path, companies_path, taxonomy_path)
         else:
-            analysed = analyze_records(saver.pipeline(), records)
-        saver.save_all(analysed, len(records))
+            analysed = analyze_records(saver.pipeline(), articles_for_analysis(saver.db, ids))
+        saver.save_all(analysed, len(ids))
     return saver.counts()
 
 

@@ -10,13 +10,12 @@ from sqlite_utils import Database
 CHUNK = 500   # ids per `in (...)` list: well under SQLite's variable limit
 
 
-def stale_articles(db: Database, fingerprint: str) -> Iterator[dict]:
-    """{"id", "title", "text"} of every article never analysed or analysed with another fingerprint."""
-    for row in db.execute(
-            "select a.id, a.title, a.text from articles a left join analyses an on an.article_id = a.id "
+def stale_article_ids(db: Database, fingerprint: str) -> list[int]:
+    """Ids of every article never analysed or analysed with another fingerprint, oldest first."""
+    return [row[0] for row in db.execute(
+            "select a.id from articles a left join analyses an on an.article_id = a.id "
             "where an.article_id is null or an.fingerprint is null or an.fingerprint != ? order by a.id",
-            [fingerprint]):
-        yield {"id": row[0], "title": row[1], "text": row[2]}
+            [fingerprint])]
 
 
 def count_stale(db: Database, fingerprint: str) -> int:

@@ -24,6 +24,11 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+# Articles read per query by articles_for_analysis (SQLite allows 32,766 parameters; a few hundred texts
+# are a few MB).
+READ_AT_ONCE = 256
+
+
 def known_urls(db: Database) -> set[str]:
     """Every URL already stored, so the crawler can skip them."""
     return {row[0] for row in db.execute("select url from article_urls")}
@@ -102,20 +107,26 @@ def _remember_urls(db: Database, urls: set[str], article_id: int, source_id: str
         )
 
 
+def unanalysed_ids(db: Database) -> list[int]:
+    """Ids of the articles never analysed, oldest first."""
+    return [row[0] for row in db.execute(
+        "select id from articles where id not in (select article_id from analyses) order by id")]
+
+
 def articles_for_analysis(db: Database, article_ids: list[int] | None = None):
-    """Yield {"id", "title", "text"} records: the given ids, or those never analysed."""
-    if article_ids is None:
-        sql = ("select id, title, text from articles where id not in (select article_id from analyses) "
-               "order by id")
-        params: list = []
-    else:
-        if not article_ids:
-            return
-        marks = ",".join("?" * len(article_ids))
-        sql = f"select id, title, text from articles where id in ({marks}) order by id"
-        params = list(article_ids)
-    for row in db.execute(sql, params):
-        yield {"id": row[0], "title": row[1], "text": row[2]}
+    """Yield {"id", "title", "text"} records: the given ids (in their order), or those never analysed.
+
+    Texts are read a few hundred at a time, so a day's volume never sits in memory at once."""
+    ids = unanalysed_ids(db) if article_ids is None else list(article_ids)
+    for start in range(0, len(ids), READ_AT_ONCE):
+        chunk = ids[start:start + READ_AT_ONCE]
+        marks = ",".join("?" * len(chunk))
+        rows = {row[0]: row for row in db.execute(f"select id, title, text from articles where id in ({marks})",
+                                                  chunk)}
+        for article_id in chunk:
+            if article_id in rows:
+                _, title, text = rows[article_id]
+                yield {"id": article_id, "title": title, "text": text}
 
 
 def sources_of(db: Database, article_id: int) -> list[str]:

@@ -8,7 +8,7 @@ from flows.analysis_stream import AnalysisStream
 from flows.steps import AnalysisSaver, analyze_articles
 from spiders.dedup import content_hash
 from store import open_db
-from store.articles import articles_for_analysis, save_article
+from store.articles import save_article, unanalysed_ids
 from store.sources import sync_sources
 from tests.conftest import PROJECT_DIR, fundus_pages
 
@@ -41,15 +41,15 @@ def worker_processes() -> int:
 
 def test_stream_stores_what_a_plain_run_stores_with_one_worker_during_the_crawl(tmp_path):
     db_path, plain_path = store_articles(tmp_path / "stream.db"), store_articles(tmp_path / "plain.db")
-    records = list(articles_for_analysis(open_db(db_path)))
-    assert len(records) == 56
+    ids = unanalysed_ids(open_db(db_path))
+    assert len(ids) == 56
 
     before = worker_processes()
     with AnalysisStream(AnalysisSaver(db_path, COMPANIES), max_workers=2, start_after=16) as stream:
-        for record in records[:40]:          # "the crawl": one worker starts once 16 records wait
-            stream.add(record)
+        for article_id in ids[:40]:          # "the crawl": one worker starts once 16 articles wait
+            stream.add(article_id)
         assert worker_processes() - before == 1
-        stream.finish(records[40:], workers=2)
+        stream.finish(ids[40:], workers=2)
         assert stream.saver.counts()["analyzed"] == 56
 
     analyze_articles(plain_path, COMPANIES, None, workers=1)
