@@ -12,7 +12,7 @@ import os
 import pytest
 
 from bench.labels import LABELS_PATH, load_labelled, resolve
-from bench.nlp_quality import BLIND_PATH, HOLDOUT_PATH, TEST_PATH, labelled_figures
+from bench.nlp_quality import BLIND3_PATH, BLIND_PATH, HOLDOUT_PATH, TEST_PATH, labelled_figures
 from catalog.load import load_companies
 from nlp import build_pipeline
 from tests.conftest import PROJECT_DIR, SHARED_DATA, shared_data
@@ -218,16 +218,15 @@ def test_the_blind_test_set_is_well_formed_and_shares_no_item_with_the_developme
     assert not {it["text"] for it in test} & dev_texts
 
 
-def test_the_blind_set_is_well_formed_and_shares_no_item_with_the_development_sets():
-    """issues_blind2.jsonl: >= 200 items, about a third with no issue, >= 15 gold items in every family, no
-    reference or text shared with the three development sets."""
-    _require_shared()
+def _check_blind_set(path, earlier_paths, min_items):
+    """A blind set: >= min_items items, about a third with no issue, >= 15 gold items in every family, firms and
+    story types well formed, no reference or text shared with any earlier set."""
     from collections import Counter
 
     from nlp.taxonomy import load_taxonomy
 
-    blind = load_labelled(SHARED_DIR, BLIND_PATH)
-    assert len(blind) >= 200
+    blind = load_labelled(SHARED_DIR, path)
+    assert len(blind) >= min_items
     family_of = {t.name: t.family for t in load_taxonomy().tags}
     firm_ids = {f.id for f in load_companies(PROJECT_DIR / "companies.csv")[0]}
     for item in blind:
@@ -238,10 +237,21 @@ def test_the_blind_set_is_well_formed_and_shares_no_item_with_the_development_se
     assert sum(1 for it in blind if not it["tags"]) >= 0.28 * len(blind), "keep plenty of negatives"
     gold = Counter(f for it in blind for f in it["families"])
     assert set(gold) == set(family_of.values()) and min(gold.values()) >= 15, gold
-    dev_paths = (LABELS_PATH, HOLDOUT_PATH, TEST_PATH)
-    dev = {json.dumps(json.loads(line)["ref"], sort_keys=True)
-           for path in dev_paths for line in path.read_text("utf-8").splitlines() if line.strip()}
+    earlier = {json.dumps(json.loads(line)["ref"], sort_keys=True)
+               for p in earlier_paths for line in p.read_text("utf-8").splitlines() if line.strip()}
     refs = [json.dumps(item["ref"], sort_keys=True) for item in blind]
-    assert len(set(refs)) == len(refs) and not set(refs) & dev
-    dev_texts = {it["text"] for path in dev_paths for it in load_labelled(SHARED_DIR, path)}
-    assert not {it["text"] for it in blind} & dev_texts
+    assert len(set(refs)) == len(refs) and not set(refs) & earlier
+    earlier_texts = {it["text"] for p in earlier_paths for it in load_labelled(SHARED_DIR, p)}
+    assert not {it["text"] for it in blind} & earlier_texts
+
+
+def test_the_blind_set_is_well_formed_and_shares_no_item_with_the_development_sets():
+    """issues_blind2.jsonl against the three development sets."""
+    _require_shared()
+    _check_blind_set(BLIND_PATH, (LABELS_PATH, HOLDOUT_PATH, TEST_PATH), 200)
+
+
+def test_blind_set_3_is_well_formed_and_shares_no_item_with_the_other_sets():
+    """issues_blind3.jsonl against the four earlier sets (labelled before any rule change for it)."""
+    _require_shared()
+    _check_blind_set(BLIND3_PATH, (LABELS_PATH, HOLDOUT_PATH, TEST_PATH, BLIND_PATH), 250)
