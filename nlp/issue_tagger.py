@@ -42,7 +42,7 @@ NEG_HEADS = frozenset({"free", "absence", "lack"})     # "free of forced labour"
 PREVENTION = frozenset({
     "prevent", "prohibit", "ban", "combat", "eradicate", "eliminate", "tackle", "fight", "avoid", "end",
     "stop", "address", "oppose", "against", "tolerate", "tolerance", "prevention", "elimination",
-    "eradication", "mitigate", "remediate", "reduce",
+    "eradication", "mitigate", "remediate", "reduce", "abolish", "abolition",
 })
 ALLEGATION_CUES = frozenset({"accuse", "allege", "allegation", "fail", "failure", "complicit", "claim"})
 HYPOTHETICAL_MARKS = frozenset({"if", "whether", "unless"})
@@ -59,7 +59,9 @@ NON_VIOLENT_CAUSES = frozenset({
 # "we will kill you", "told that they will be killed": a threat to kill is a Death threat, not a killing.
 THREAT_AUX = frozenset({"will", "'ll", "shall", "gon"})
 # "attempted murder", "an assassination attempt": nobody was killed.
-ATTEMPT_WORDS = frozenset({"attempt", "attempted", "try", "plot", "foil", "foiled"})
+ATTEMPT_WORDS = frozenset({"attempt", "attempted", "try", "plot", "foil", "foiled", "thwart", "thwarts",
+                           "thwarted"})
+ATTEMPT_TAGS = frozenset({"killings", "abduction"})     # "kidnap plot", "Thwarts Kidnapping": nobody was taken
 VIOLENCE_TAGS = frozenset({"killings", "beatings-violence"})
 # Tags whose single passing mention in a longer text is background (see _mark_background).
 BACKGROUND_TAGS = frozenset({"killings", "abduction"})
@@ -83,7 +85,30 @@ HUMAN_WORDS = frozenset(
 HUMAN_ENTS = frozenset({"PERSON", "NORP", "CARDINAL"})
 HUMAN_ROLES_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "agent", "pobj"})
 NEEDS_HUMAN_LEMMAS = frozenset({"die", "kill", "murder", "assassinate", "detain", "imprison", "jail",
-                                "evict", "harass", "intimidate", "disappear", "injure"})
+                                "evict", "harass", "intimidate", "disappear", "injure", "arrest", "rearrest", "wound"})
+# Who was arrested decides whether an arrest is a rights issue: a journalist, an activist, an opposition figure
+# (or a named person, or anyone in a sentence about protest or speech) is; suspects held for a crime are not
+# ("arrested on kidnapping charge", "jailed for a mask scam", "detained the owner of the hostel").
+ARREST_LEMMAS = frozenset({"arrest", "rearrest"})
+DETENTION_VERBS = frozenset({"arrest", "rearrest", "detain", "imprison", "jail"})
+EXPRESSION_PEOPLE = frozenset(
+    "journalist journalists reporter reporters correspondent correspondents editor editors writer writers "
+    "author authors poet poets blogger bloggers photographer photographers photojournalist photojournalists "
+    "intellectual intellectuals cartoonist cartoonists satirist satirists media press broadcaster".split())
+UNION_PEOPLE = frozenset("unionist unionists trade-unionist union unions striker strikers".split())
+PROTECTED_PEOPLE = EXPRESSION_PEOPLE | UNION_PEOPLE | frozenset(
+    "activist activists dissident dissidents critic critics defender defenders lawyer lawyers opposition "
+    "protester protesters protestor protestors demonstrator demonstrators politician politicians lawmaker "
+    "lawmakers mp mps campaigner campaigners rights".split())
+POLITICAL_CUES = frozenset(
+    "protest protests protester protesters demonstration demonstrations rally rallies sedition seditious "
+    "subversion subversive dissent criticism critical critic critics tweet tweets post posts facebook coverage "
+    "reporting interview crackdown opposition activist activists junta coup regime political politically "
+    "security-law blogger journalist journalists strike strikes".split())
+CRIME_CUES = frozenset(
+    "fraud scam theft robbery robber murder kidnap kidnapping kidnapper drug drugs rape smuggling trafficking "
+    "burglary stolen steal extortion suspect suspects suspected shooting stabbing bribery embezzlement "
+    "manslaughter poisoning poisonings extradite extradited gun guns shotgun firearm firearms".split())
 # A negation above one of these clause links is about another statement: in "X had not addressed
 # their findings: that women faint", the fainting is still alleged. Nouns that report evidence
 # ("no evidence that workers were forced") do carry their negation into the clause.
@@ -113,6 +138,16 @@ PROTEST_STRIKES = frozenset({"hunger", "general", "national", "nationwide"})
 # as for the tags marked right: true.
 PROTECTION_WORDS = frozenset({"protection", "protections", "protective", "safety", "safeguard", "safeguards",
                               "equipment", "measures", "consent", "consultation", "access"})
+# "trade union(s)", "labour union" name an institution: Labour: General only in a sentence about a dispute, a
+# right or a harm, not in a union's history or a customer list ("the father of the Indian trade union movement").
+UNION_DISPUTE_WORDS = frozenset(
+    "strike strikes striking striker strikers dispute disputes wage wages pay salary salaries dismiss dismissed "
+    "dismissal sack sacked fire fired layoff layoffs bargain bargaining negotiate negotiations demand demands "
+    "demanded right rights protest protests protested victimise victimize victimisation repression repress "
+    "crackdown ban banned arrest arrested detained harassment harass threat threats attack attacked killed "
+    "condition conditions exploitation abuse abuses violation violations unfair member members organise "
+    "organize organising organizing recognition recognise recognize busting oppose opposed condemn condemned "
+    "blast blasts accuse accused warn warned call called".split())
 # A detention in a sentence that reports a denial of free expression is that denial's ("Blogger gets 7.5 years
 # in prison for Facebook post", "Journalist Jailed Over Tweet"): an arbitrary detention.
 DETENTION_LEMMAS = frozenset({"jail", "prison", "imprison", "imprisonment", "detain", "detention", "arrest",
@@ -200,11 +235,18 @@ class IssueTagger:
         spans, records = [], []
         for start, end, tag_id in kept:
             span = doc[start:end]
-            if found[(start, end, tag_id)] != "phrase" and ((has_parse and not _human_ok(span)) or _obituary(span)):
+            if (found[(start, end, tag_id)] != "phrase" and has_parse and not _human_ok(span)) or _obituary(span):
+                continue
+            if tag_id in ATTEMPT_TAGS and has_parse and _attempted(span):
                 continue
             if has_parse and (_mandate_name(span) or _figurative_adjective(span) or _institution_name(span)):
                 continue
             if tag_id == "sanctions" and has_parse and _approval(span):
+                continue
+            if tag_id == "labour-general" and "union" in span.text.lower() and not _union_dispute(span):
+                continue
+            if tag_id == "arbitrary-detention" and has_parse and found[(start, end, tag_id)] != "phrase" \
+                    and not _detention_ok(span):
                 continue
             if tag_id == "killings" and has_parse:
                 if _non_human_victim(span) or _attempted(span):
@@ -218,6 +260,9 @@ class IssueTagger:
             polarity, denied = _polarity(span, has_parse)
             if polarity == "negated" and (tag.right or PROTECTION_WORDS & {t.lower_ for t in span}):
                 polarity = "asserted"     # "without their consent", "lack of COVID-19 protections": the abuse
+            if polarity == "asserted" and _anti(span) and (tag.family_id != "discrimination"
+                                                         or span.text.lower() in ANTI_HARMS):
+                polarity = "prevention"   # "an anti-corruption agency", "anti-racism activists": against the harm
             if tag.right and polarity == "prevention":
                 polarity = "asserted"     # "no living wage", "ban protests": about the right itself
             if polarity == "asserted" and has_parse and _supported(span):
@@ -232,6 +277,7 @@ class IssueTagger:
             })
         if has_parse and "arbitrary-detention" in self.tags:
             self._detentions_for_expression(doc, spans, records)
+            self._who_was_detained(doc, spans, records)
         if has_parse and has_sents:
             _mark_background(doc, spans, records)
         # Injuries in a sentence that reports a killing or a beating are the violence's, not a workplace's
@@ -246,6 +292,15 @@ class IssueTagger:
                      or (r["tag_id"] == "deaths" and r["sent_start"] in conflict)
                      or (r["tag_id"] == "protests" and r["sent_start"] in labour and _workplace_strike(sp)))
                 for sp, r in zip(spans, records)]
+        # Injuries from an attack, a riot or a clash are Beatings & violence (labelling rule), not a workplace's:
+        # "officers injured after protesters began hurling stones", "injuries consistent with blunt force trauma".
+        if "beatings-violence" in self.tags:
+            tag = self.tags["beatings-violence"]
+            for n, (sp, r) in enumerate(zip(spans, records)):
+                if keep[n] and r["tag_id"] == "injuries" and (r["sent_start"] in conflict or _attack_words(sp)):
+                    spans[n] = Span(doc, sp.start, sp.end, label=tag.id)
+                    records[n] = {**r, "tag": tag.name, "tag_id": tag.id, "family": tag.family,
+                                  "family_id": tag.family_id, "severity": tag.severity}
         doc.spans[self.spans_key] = [sp for sp, k in zip(spans, keep) if k]
         doc._.rr_issues = [r for r, k in zip(records, keep) if k]
         return doc
@@ -276,6 +331,24 @@ class IssueTagger:
                 "sent_end": sent.end_char, "evidence": sent.text.strip(), "polarity": polarity, "negated": False,
                 "denied": denied,
             })
+
+    def _who_was_detained(self, doc: Doc, spans: list[Span], records: list[dict]) -> None:
+        """An asserted detention of a journalist or writer is also a denial of free expression, of a trade
+        unionist also a denial of freedom of association (labelling rules: they are held for their work)."""
+        have = {(r["sent_start"], r["tag_id"]) for r in records if r["polarity"] == "asserted"}
+        for sp, r in list(zip(spans, records)):
+            if r["tag_id"] != "arbitrary-detention" or r["polarity"] != "asserted":
+                continue
+            words = {t.lower_ for t in _detained(sp)}
+            for tag_id, people in (("freedom-of-expression", EXPRESSION_PEOPLE),
+                                   ("freedom-of-association", UNION_PEOPLE)):
+                if tag_id not in self.tags or (r["sent_start"], tag_id) in have or not words & people:
+                    continue
+                tag = self.tags[tag_id]
+                have.add((r["sent_start"], tag_id))
+                spans.append(Span(doc, sp.start, sp.end, label=tag_id))
+                records.append({**r, "tag": tag.name, "tag_id": tag.id, "family": tag.family,
+                                "family_id": tag.family_id, "severity": tag.severity})
 
     # -- serialisation -------------------------------------------------------------------------
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
@@ -344,17 +417,105 @@ def _human_ok(span: Span) -> bool:
     for p in participants:
         expanded.append(p)
         expanded.extend(c for c in p.children if c.dep_ in ("conj", "nummod", "compound", "amod"))
+    if verb.lemma_.lower() in ARREST_LEMMAS:    # one arrests people: a name the NER took for an ORG is one
+        return any(_is_human(p) or p.pos_ == "PROPN" for p in expanded)
     return any(_is_human(p) for p in expanded)
 
 
+def _detained(span: Span, heads_only: bool = False) -> list[Token]:
+    """The people a detention word is about, with their modifiers: the object or passive subject of "arrest",
+    the noun a participle describes ("jailed journalists"), "the arrest of X", "X's arrest"; for a title-case
+    headline verb, the words around it."""
+    root = span.root
+    if root.pos_ == "PROPN":
+        doc = span.doc
+        return list(doc[max(0, root.i - 4):root.i]) + list(doc[root.i + 1:root.i + 6])
+    people = [c for c in root.children if c.dep_ in ("dobj", "nsubjpass", "poss")
+              or (c.dep_ == "nsubj" and root.tag_ == "VBN")]     # headline: "Journalist arrested"
+    people += [gc for c in root.children if c.dep_ == "prep" and c.lower_ == "of" for gc in c.children
+               if gc.dep_ == "pobj"]
+    if root.dep_ in ("acl", "relcl", "amod", "compound"):
+        people.append(root.head)
+    if root.dep_ == "conj":
+        people += [c for c in root.head.children if c.dep_ in ("dobj", "nsubjpass")]
+    if heads_only:
+        return people
+    out = []
+    for p in people:
+        out.append(p)
+        out.extend(t for t in p.subtree if t.i != p.i and t.dep_ in ("compound", "amod", "conj", "appos", "nmod",
+                                                                     "poss", "nummod"))
+    return out
+
+
+def _detention_ok(span: Span) -> bool:
+    """An arrest is an arbitrary detention when the person held is a journalist, an activist, an opposition
+    figure (PROTECTED_PEOPLE), when the sentence is about protest or speech (POLITICAL_CUES), or when a named
+    person is held with no crime given; "detain", "jail", "imprison" keep counting unless a crime is the reason
+    ("jailed for a mask scam", "arrested on kidnapping charge")."""
+    root = span.root
+    lemma = root.lemma_.lower() if root.pos_ != "PROPN" else root.lower_.rstrip("s").removesuffix("ed")
+    if lemma not in DETENTION_VERBS and root.lemma_.lower() not in DETENTION_VERBS:
+        return True
+    sent = span.sent if span.doc.has_annotation("SENT_START") else span.doc[:]
+    words = {t.lower_ for t in sent} | {t.lemma_.lower() for t in sent}
+    held = _detained(span)
+    held_words = {t.lower_ for t in held} | {t.lemma_.lower() for t in held}
+    if held_words & PROTECTED_PEOPLE:
+        return True
+    crime = bool(words & CRIME_CUES)
+    if root.lemma_.lower() not in ARREST_LEMMAS and lemma not in ARREST_LEMMAS:
+        return not crime or bool(words & POLITICAL_CUES)
+    if crime:
+        return False
+    # a named person: the head is a name ("arrests Aung San Suu Kyi"), not a name modifying "officers"
+    # (a title-case headline makes every word a PROPN: there only the NER's PERSON counts)
+    alpha = [t for t in sent if t.is_alpha and len(t) > 3]
+    headline = sum(t.is_title for t in alpha) >= 0.6 * len(alpha)
+    named = any(t.ent_type_ in ("PERSON", "NORP") or (t.pos_ == "PROPN" and t.is_title and not headline)
+                for t in _detained(span, heads_only=True))
+    return bool(words & POLITICAL_CUES) or named
+
+
+ATTACK_WORDS = frozenset("attack attacks attacked attacker attackers assault assaulted stones stone rubber bullets "
+                         "bullet gunfire gunshot gunmen shot stabbed stabbing grenade bomb bombing blunt rioters "
+                         "mob clashes clash beaten tear-gas".split())
+
+
+def _attack_words(span: Span) -> bool:
+    sent = span.sent if span.doc.has_annotation("SENT_START") else span.doc[:]
+    return any(t.lower_ in ATTACK_WORDS for t in sent)
+
+
+# "anti-" before a harm is opposition to it; before a group ("anti-LGBT laws") it is hostility, so the
+# Discrimination family keeps it except for these harm words.
+ANTI_HARMS = frozenset({"racism", "discrimination", "sexism", "harassment", "racist", "xenophobia"})
+
+
+def _anti(span: Span) -> bool:
+    doc = span.doc
+    return (span.start >= 2 and doc[span.start - 1].text == "-" and doc[span.start - 2].lower_ == "anti") or (
+        span.start >= 1 and doc[span.start - 1].lower_ in ("anti", "anti-"))
+
+
+def _union_dispute(span: Span) -> bool:
+    """A union named in a sentence about a dispute, a right or a harm (UNION_DISPUTE_WORDS)."""
+    sent = span.sent if span.doc.has_annotation("SENT_START") else span.doc[:]
+    return any((t.lower_ in UNION_DISPUTE_WORDS or t.lemma_.lower() in UNION_DISPUTE_WORDS)
+               for t in sent if not span.start <= t.i < span.end)
+
+
 def _obituary(span: Span) -> bool:
-    """"X dies at 84" / "died aged 95": the verb "die" followed by an age."""
-    if not any(t.lemma_.lower() == "die" or t.lower_ in ("die", "dies", "died") for t in span):
+    """"X dies at 84" / "died aged 95" / "found dead aged 35" / "died of a stroke at 69": a death followed by
+    an age, with at most a cause of three words between."""
+    if not any(t.lemma_.lower() == "die" or t.lower_ in ("die", "dies", "died", "dead") for t in span):
         return False
     doc = span.doc
-    nxt = [t for t in doc[span.end:span.end + 4] if not t.is_punct][:3]     # "dies, aged 84"
-    return (len(nxt) >= 2 and nxt[0].lower_ in OBITUARY_MARKS
-            and any(t.like_num for t in nxt[1:]))
+    nxt = [t for t in doc[span.end:span.end + 8] if not t.is_punct][:6]     # "dies, aged 84"
+    for n, tok in enumerate(nxt[:-1]):
+        if tok.lower_ in OBITUARY_MARKS and nxt[n + 1].like_num:
+            return n == 0 or (nxt[0].lower_ == "of" and n <= 4)
+    return False
 
 
 def _non_violent_cause(span: Span) -> bool:

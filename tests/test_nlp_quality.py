@@ -1,6 +1,6 @@
-"""Quality gate on the hand-labelled sets (text resolved from ../shared): blind set 2
-(``bench/labels/issues_blind2.jsonl``, labelled before the rules were changed for it; its first figure is recorded
-in bench/labels/README.md) and the three development sets (``issues.jsonl``, ``issues_holdout.jsonl`` and the
+"""Quality gate on the hand-labelled sets (text resolved from ../shared): blind sets 2 and 3
+(``bench/labels/issues_blind2.jsonl``, ``issues_blind3.jsonl``, each labelled before the rules were changed for it;
+their first figures are recorded in bench/labels/README.md) and the three development sets (``issues.jsonl``, ``issues_holdout.jsonl`` and the
 former blind test set ``issues_test.jsonl``). Every reference still resolves, and per-family precision /
 recall, story-type accuracy and firm-link figures stay above floors pinned a little under the values
 ``bench/nlp_quality.py`` measured. Raise the floors when the tagger improves; a drop below one is a regression."""
@@ -12,7 +12,7 @@ import os
 import pytest
 
 from bench.labels import LABELS_PATH, load_labelled, resolve
-from bench.nlp_quality import BLIND_PATH, HOLDOUT_PATH, TEST_PATH, labelled_figures
+from bench.nlp_quality import BLIND3_PATH, BLIND_PATH, HOLDOUT_PATH, TEST_PATH, labelled_figures
 from catalog.load import load_companies
 from nlp import build_pipeline
 from tests.conftest import PROJECT_DIR, SHARED_DATA, shared_data
@@ -53,18 +53,34 @@ TEST_FLOORS = {
 TEST_STORY_ACCURACY_FLOOR = 0.82  # measured 0.85
 # blind set 2 (issues_blind2.jsonl), its first figure (P / R): 0.72/0.81, 0.96/0.41, 0.82/0.50, 0.79/0.65, 0.74/0.70,
 # 0.47/0.42, 0.62/0.58, 0.68/0.52, 0.90/0.66: far under the targets (see bench/labels/README.md)
+# now (rules of a578e53): 0.76/0.81, 0.97/0.59, 0.82/0.50, 0.79/0.65, 0.79/0.75, 0.57/0.42, 0.71/0.58, 0.72/0.52,
+# 0.93/0.73
 BLIND_FLOORS = {
-    "Child & forced labour": (0.68, 0.75),
-    "Civil liberties & technology": (0.92, 0.38),
+    "Child & forced labour": (0.72, 0.77),
+    "Civil liberties & technology": (0.93, 0.55),
     "Discrimination": (0.78, 0.46),
-    "Environment": (0.75, 0.58),
-    "Governance & accountability": (0.70, 0.65),
-    "Health & safety": (0.42, 0.36),
-    "Labour": (0.58, 0.53),
-    "Land & communities": (0.64, 0.48),
-    "Security, conflict & violence": (0.87, 0.63),
+    "Environment": (0.75, 0.60),
+    "Governance & accountability": (0.75, 0.70),
+    "Health & safety": (0.52, 0.38),
+    "Labour": (0.66, 0.54),
+    "Land & communities": (0.68, 0.48),
+    "Security, conflict & violence": (0.90, 0.69),
 }
-BLIND_STORY_ACCURACY_FLOOR = 0.90  # measured 0.93
+# blind set 3 (issues_blind3.jsonl), its first figure (P / R, rules of a578e53): 1.00/0.47, 0.74/0.45, 0.38/0.17,
+# 0.80/0.75, 0.39/0.60, 0.57/0.42, 0.69/0.64, 0.77/0.67, 0.82/0.58: far under the targets (bench/labels/README.md)
+BLIND3_FLOORS = {
+    "Child & forced labour": (0.95, 0.43),
+    "Civil liberties & technology": (0.70, 0.41),
+    "Discrimination": (0.33, 0.13),
+    "Environment": (0.75, 0.70),
+    "Governance & accountability": (0.35, 0.55),
+    "Health & safety": (0.52, 0.38),
+    "Labour": (0.65, 0.60),
+    "Land & communities": (0.72, 0.62),
+    "Security, conflict & violence": (0.79, 0.55),
+}
+BLIND3_STORY_ACCURACY_FLOOR = 0.90  # measured 0.93
+BLIND_STORY_ACCURACY_FLOOR = 0.89  # measured 0.92
 # the second development set (issues_holdout.jsonl), measured P / R: 1.00/0.67, 1.00/0.79, 1.00/0.73, 0.90/0.90,
 # 1.00/0.83, 1.00/0.69, 0.88/0.88, 1.00/0.57, 0.96/0.69
 HOLDOUT_FLOORS = {
@@ -181,6 +197,23 @@ def test_blind_set_story_types(blind_figures):
     assert blind_figures["story_accuracy"] >= BLIND_STORY_ACCURACY_FLOOR
 
 
+@pytest.fixture(scope="module")
+def blind3_figures(nlp):
+    _require_shared()
+    return labelled_figures(nlp, load_labelled(SHARED_DIR, BLIND3_PATH))
+
+
+@pytest.mark.parametrize("family", sorted(BLIND3_FLOORS))
+def test_blind_set_3_family_floors(blind3_figures, family):
+    precision, recall, _, _ = blind3_figures["families"][family]
+    p_floor, r_floor = BLIND3_FLOORS[family]
+    assert precision >= p_floor and recall >= r_floor, (family, precision, recall)
+
+
+def test_blind_set_3_story_types(blind3_figures):
+    assert blind3_figures["story_accuracy"] >= BLIND3_STORY_ACCURACY_FLOOR
+
+
 @pytest.mark.parametrize("family", sorted(TEST_FLOORS))
 def test_third_development_set_family_floors(test_figures, family):
     precision, recall, _, _ = test_figures["families"][family]
@@ -218,16 +251,15 @@ def test_the_blind_test_set_is_well_formed_and_shares_no_item_with_the_developme
     assert not {it["text"] for it in test} & dev_texts
 
 
-def test_the_blind_set_is_well_formed_and_shares_no_item_with_the_development_sets():
-    """issues_blind2.jsonl: >= 200 items, about a third with no issue, >= 15 gold items in every family, no
-    reference or text shared with the three development sets."""
-    _require_shared()
+def _check_blind_set(path, earlier_paths, min_items):
+    """A blind set: >= min_items items, about a third with no issue, >= 15 gold items in every family, firms and
+    story types well formed, no reference or text shared with any earlier set."""
     from collections import Counter
 
     from nlp.taxonomy import load_taxonomy
 
-    blind = load_labelled(SHARED_DIR, BLIND_PATH)
-    assert len(blind) >= 200
+    blind = load_labelled(SHARED_DIR, path)
+    assert len(blind) >= min_items
     family_of = {t.name: t.family for t in load_taxonomy().tags}
     firm_ids = {f.id for f in load_companies(PROJECT_DIR / "companies.csv")[0]}
     for item in blind:
@@ -238,10 +270,21 @@ def test_the_blind_set_is_well_formed_and_shares_no_item_with_the_development_se
     assert sum(1 for it in blind if not it["tags"]) >= 0.28 * len(blind), "keep plenty of negatives"
     gold = Counter(f for it in blind for f in it["families"])
     assert set(gold) == set(family_of.values()) and min(gold.values()) >= 15, gold
-    dev_paths = (LABELS_PATH, HOLDOUT_PATH, TEST_PATH)
-    dev = {json.dumps(json.loads(line)["ref"], sort_keys=True)
-           for path in dev_paths for line in path.read_text("utf-8").splitlines() if line.strip()}
+    earlier = {json.dumps(json.loads(line)["ref"], sort_keys=True)
+               for p in earlier_paths for line in p.read_text("utf-8").splitlines() if line.strip()}
     refs = [json.dumps(item["ref"], sort_keys=True) for item in blind]
-    assert len(set(refs)) == len(refs) and not set(refs) & dev
-    dev_texts = {it["text"] for path in dev_paths for it in load_labelled(SHARED_DIR, path)}
-    assert not {it["text"] for it in blind} & dev_texts
+    assert len(set(refs)) == len(refs) and not set(refs) & earlier
+    earlier_texts = {it["text"] for p in earlier_paths for it in load_labelled(SHARED_DIR, p)}
+    assert not {it["text"] for it in blind} & earlier_texts
+
+
+def test_the_blind_set_is_well_formed_and_shares_no_item_with_the_development_sets():
+    """issues_blind2.jsonl against the three development sets."""
+    _require_shared()
+    _check_blind_set(BLIND_PATH, (LABELS_PATH, HOLDOUT_PATH, TEST_PATH), 200)
+
+
+def test_blind_set_3_is_well_formed_and_shares_no_item_with_the_other_sets():
+    """issues_blind3.jsonl against the four earlier sets (labelled before any rule change for it)."""
+    _require_shared()
+    _check_blind_set(BLIND3_PATH, (LABELS_PATH, HOLDOUT_PATH, TEST_PATH, BLIND_PATH), 250)
