@@ -30,11 +30,42 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from dataclasses import replace
+
 from catalog.model import TrackedFirm
+from catalog.names import group_head
 
 from .extensions import ensure_extensions, link_key
 from .linking import DEFAULT_FUZZY_CUTOFF, FirmLinker, Link
 from .names import normalise, short_name
+
+
+def group_heads(firms: list[TrackedFirm], common: set[str] = frozenset()) -> dict[str, list[str]]:
+    """Firm id -> the name in front of its closing "Group" / "Holdings" ("MTN" for "MTN Group Limited",
+    "Mercedes-Benz" for "Mercedes-Benz Group AG"): the news names the group so. Skipped when that name is
+    already another firm's name or alias ("Heineken" for Heineken Holding) or two groups share it, and when
+    it is a dictionary word in capitals ("VAT" of VAT Group is the tax)."""
+    taken: dict[str, set[str]] = defaultdict(set)
+    for firm in firms:
+        for surface in firm.names:
+            taken[normalise(surface)].add(firm.id)
+    heads: dict[str, dict[str, str]] = defaultdict(dict)      # key -> firm id -> head
+    for firm in firms:
+        # The firm's own name only: an alias is often a former name, whose head the news no longer uses
+        # ("Denali" of Denali Holding, now Dell Technologies).
+        head = group_head(firm.name)
+        key = normalise(head) if head else ""
+        if head.isupper() and _is_common(head.lower(), common):
+            continue
+        if key and not taken.get(key, set()) - {firm.id}:
+            heads[key].setdefault(firm.id, head)
+    extra: dict[str, list[str]] = defaultdict(list)
+    for key, owners in heads.items():
+        if len(owners) == 1 and key not in taken:
+            fid, head = next(iter(owners.items()))
+            extra[fid].append(head)
+    return dict(extra)
+
 
 # Ordinary words that are also company names, for pipelines without a lemmatizer lexicon.
 FALLBACK_COMMON = frozenset(
@@ -111,6 +142,7 @@ class CompanyGazetteer:
         self.firms: list[TrackedFirm] = []
         self.blocked: set[tuple[str, str]] = set()   # researchers' "this name is not that firm"
         self.cues: dict[str, re.Pattern] = {}          # firm id -> people and products that identify it
+        self.soft_heads: set[tuple[str, str]] = set()   # derived group heads that are no dictionary word
         self.common: set[str] = set(FALLBACK_COMMON)
         self._reset()
 
@@ -128,15 +160,20 @@ class CompanyGazetteer:
     def set_firms(self, firms: Iterable[TrackedFirm], blocked: Iterable[tuple[str, str]] = ()) -> None:
         """Fill the matcher and the linker. ``blocked``: (normalised name, firm id) pairs never to link."""
         self.firms = list(firms)
+        # Derived from the name alone, a group's head is weaker than a listed alias: it links only with
+        # company evidence, as an ordinary word does ("VAT" for VAT Group, "Meiji" for Meiji Holdings).
+        common = self.common = _common_lexicon(self.nlp)
+        heads = group_heads(self.firms, common)
+        derived = {(fid, head) for fid, names in heads.items() for head in names}
+        named = [replace(f, aliases=(*f.aliases, *heads[f.id])) if f.id in heads else f for f in self.firms]
         self.blocked = {tuple(pair) for pair in blocked}
         # One pattern per firm, compiled once: matching runs for every doubtful mention.
         self.cues = {f.id: re.compile(r"\b(?:" + "|".join(map(re.escape, f.cues)) + r")\b")
                      for f in self.firms if f.cues}
         self._reset()
-        common = self.common = _common_lexicon(self.nlp)
         by_key: dict[str, list[tuple[str, str, bool, bool]]] = defaultdict(list)
         surfaces: list[tuple[str, str]] = []
-        for firm in self.firms:
+        for firm in named:
             seen: set[str] = set()
             for surface in (firm.name, short_name(firm.name), *firm.aliases):
                 surface = surface.strip()
@@ -144,6 +181,7 @@ class CompanyGazetteer:
                     seen.add(surface)
                     surfaces.append((firm.id, surface))
         protected: set[str] = set()
+        self.soft_heads = set()
         docs = self.nlp.tokenizer.pipe(s for _, s in surfaces)
         for (fid, surface), pdoc in zip(surfaces, docs):
             words = [t.lower_ for t in pdoc if not t.is_punct]
@@ -153,15 +191,18 @@ class CompanyGazetteer:
             acronym = surface.isupper() and len(surface) <= 5
             ordinary = letter or all(_is_common(w, common) for w in words)
             needs_case = acronym or ordinary
-            needs_evidence = ordinary and len(words) == 1 and words[0] not in COMPANY_SENSE_FIRST
+            needs_evidence = (ordinary and len(words) == 1 and words[0] not in COMPANY_SENSE_FIRST
+                              or (fid, surface) in derived)
             if needs_evidence:
                 protected.add(normalise(surface))
+            if (fid, surface) in derived and not ordinary:
+                self.soft_heads.add((fid, surface))
             key = " ".join(t.lower_ for t in pdoc)
             if key not in by_key:
                 self.matcher.add(key, [pdoc])
             by_key[key].append((fid, surface, needs_case, needs_evidence))
         self.entries = dict(by_key)
-        self.linker = FirmLinker(self.firms, fuzzy_cutoff=self.fuzzy_cutoff, protected_keys=protected,
+        self.linker = FirmLinker(named, fuzzy_cutoff=self.fuzzy_cutoff, protected_keys=protected,
                                  blocked=self.blocked)
 
     # -- processing ----------------------------------------------------------------------------
@@ -184,7 +225,7 @@ class CompanyGazetteer:
             for fid, surface, needs_case, needs_evidence in self.entries[self.nlp.vocab.strings[match_id]]:
                 if self.blocked and self.linker.is_blocked(normalise(text), fid):
                     continue
-                if needs_case and text != surface and not (len(text) > 3 and text == surface.upper()):
+                if needs_case and not _same_case(text, surface):
                     continue
                 if needs_evidence and not text[:1].isupper():
                     continue
@@ -202,16 +243,19 @@ class CompanyGazetteer:
                 if (needs_evidence and end - start == 1 and start > 0 and not doc[start].is_sent_start
                         and doc[start - 1].is_alpha and doc[start - 1].text[:1].isupper()
                         and doc[start - 1].lower_ != "the" and not doc[start - 1].is_sent_start
-                        and doc[start - 1].ent_type_ not in ("NORP", "GPE", "LOC")
+                        and doc[start - 1].ent_type_ not in ("NORP", "GPE", "LOC", "DATE", "TIME")
                         and not _title_case(doc, start)):
                     continue      # "Seven News", "Geo News": an ordinary-word name as the tail of another
-                    # name (but "Indian Toyota workers", "German Carnival": an adjective of origin)
+                    # name (but "Indian Toyota workers", "German Carnival": an adjective of origin; "On Monday
+                    # Ryanair’s chief": a date)
                 if end - start == 1 and not _coined(text) and _part_of_a_full_name(doc, start, self.common):
                     continue      # "Tim Moore", "Kamala Harris", "Michael Dell": a person, not the firm
                 if (not needs_evidence and end - start == 1 and ent_labels & PERSON_OR_PLACE
                         and not _coined(text) and _person_or_place_here(doc, start, text, self.common)):
                     needs_evidence, strict = True, False   # "Raymond", "Harris": a person here, unless cues
                 (weak if needs_evidence else strong).append((fid, surface))
+            if weak and all(c in self.soft_heads for c in weak):
+                strict = False    # "MTN", "NSO": a company word or an ORG label is enough, as for a name
             if strong:
                 accepted.append((start, end, strong))
                 strong_firms.update(f for f, _ in strong)
@@ -487,6 +531,14 @@ def _defined_acronyms(doc: Doc) -> dict[str, tuple[int, int]]:
 def _coined(word: str) -> bool:
     """A coined brand spelling no person or place has: "HireVue", "BlackRock", "3M"."""
     return any(ch.isupper() for ch in word[1:]) and not word.isupper() or any(ch.isdigit() for ch in word)
+
+
+def _same_case(text: str, surface: str) -> bool:
+    """The mention is written as the name is (or in capitals), accents aside: "France Télécom" is "France
+    Telecom", "Next" is not "NEXT" (too short to tell a shouted word), "VODAFONE" is "Vodafone"."""
+    if text == surface or len(text) > 3 and text == surface.upper():
+        return True
+    return not text.isascii() and _same_case(_strip_accents(text), _strip_accents(surface))
 
 
 def _strip_accents(text: str) -> str:
