@@ -203,7 +203,7 @@ class CompanyGazetteer:
             by_key[key].append((fid, surface, needs_case, needs_evidence))
         self.entries = dict(by_key)
         self.linker = FirmLinker(named, fuzzy_cutoff=self.fuzzy_cutoff, protected_keys=protected,
-                                 blocked=self.blocked)
+                                 blocked=self.blocked, place_words=PLACE_WORDS)
 
     # -- processing ----------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
@@ -214,6 +214,7 @@ class CompanyGazetteer:
         rejected: list[tuple[int, int]] = []
         defined = _defined_acronyms(doc)
         matches = self._matches(doc)
+        starts_of = self._other_name_starts(matches)
         for match_id, start, end in matches:
             text = doc[start:end].text
             if text in defined and not self._defines_own_acronym(doc, matches, defined[text], match_id):
@@ -236,7 +237,8 @@ class CompanyGazetteer:
                 # Inside a longer ORG: an ordinary-word name is another body ("Apple Daily", "Federal
                 # Reserve"); a distinctive one only inside an institution ("Thomson Reuters Foundation"),
                 # since the small model stretches entities over title-case headlines ("OpenAI Removed").
-                if self._inside_other_org(doc, start, end, strict=needs_case):
+                if self._inside_other_org(doc, start, end, strict=needs_case,
+                                          other_names=starts_of.get(fid, frozenset())):
                     continue
                 if needs_case and end - start > 1 and ent_labels & MULTI_WORD_VETO:
                     continue      # "Renewable Energy Week", "Southern California"
@@ -279,6 +281,7 @@ class CompanyGazetteer:
             else:
                 rejected.append((start, end))
 
+        accepted += _acronym_mentions(doc, defined, accepted)
         spans: list[Span] = []
         by_span = {}
         for start, end, cands in accepted:
@@ -332,6 +335,15 @@ class CompanyGazetteer:
             matches = sorted(set(matches) | set(self.matcher(folded)), key=lambda m: (m[1], m[2]))
         return matches
 
+    def _other_name_starts(self, matches: list[tuple[int, int, int]]) -> dict[str, frozenset[int]]:
+        """Firm id -> the tokens where the name of some other firm starts."""
+        strings = self.nlp.vocab.strings
+        firms_at: dict[int, set[str]] = defaultdict(set)
+        for match_id, start, _ in matches:
+            firms_at[start].update(fid for fid, *_ in self.entries[strings[match_id]])
+        every = {fid for fids in firms_at.values() for fid in fids}
+        return {fid: frozenset(i for i, fids in firms_at.items() if fids - {fid}) for fid in every}
+
     def _defines_own_acronym(self, doc: Doc, matches: list[tuple[int, int, int]], span: tuple[int, int],
                              match_id: int) -> bool:
         """The long name defining the acronym is itself a name of one of the acronym's firms:
@@ -355,10 +367,13 @@ class CompanyGazetteer:
         return Link(fid, self.linker.names.get(fid, surface), 0.9, f"exact alias '{surface}'")
 
     @staticmethod
-    def _inside_other_org(doc: Doc, start: int, end: int, strict: bool = True) -> bool:
+    def _inside_other_org(doc: Doc, start: int, end: int, strict: bool = True,
+                          other_names: frozenset[int] = frozenset()) -> bool:
         """The match sits in a longer ORG entity: ``strict``, one that is more than the name plus a legal
         form or a country ("China Geo", "Apple Daily"); else one that is an institution of another kind
-        ("Thomson Reuters Foundation", "Samsung Medical Centre")."""
+        ("Thomson Reuters Foundation", "Samsung Medical Centre", "Alphabet Workers Union"). ``other_names``:
+        tokens where another firm's name starts; a title-case entity holding one is a headline the model
+        ran together ("Meta Poaches Key Google AI Researcher"), not a name."""
         for i in range(start, end):
             tok = doc[i]
             if tok.ent_type_ != "ORG":
@@ -370,9 +385,9 @@ class CompanyGazetteer:
             line = [t for t in doc[ent.start:ent.end]
                     if not any("\n" in b.text for b in doc[min(t.i, i):max(t.i, i) + 1])]
             extra = [t for t in line if not start <= t.i < end]
-            if _title_case(doc, i) and any(t.pos_ in ("VERB", "AUX", "ADP") for t in extra):
+            if _title_case(doc, i) and any(t.pos_ in ("VERB", "AUX", "ADP") or t.i in other_names for t in extra):
                 return False   # "Spain Orders Criminal Investigation Into X,": a headline, not a name
-            if not strict:
+            if not strict or any(t.lower_ in INSTITUTION_WORDS for t in extra):
                 return any(t.lower_ in INSTITUTION_WORDS for t in extra)
             # "Google Earnings", "Apple shares": the firm and a company word, not another body
             return any(t.lower_ not in ORG_FILLER and t.text not in PLACE_WORDS and not t.is_punct
@@ -384,13 +399,15 @@ class CompanyGazetteer:
         """Company words near the match; ``strict`` (ordinary-word names) also vetoes on the NER label."""
         if end < len(doc) and doc[end].lower_ in NOT_COMPANY_NEXT:
             return False
+        if _named_as_company(doc, start):
+            return True       # "telecoms giant Orange", "a spokesman for Twitter", whatever the NER says
         ent_labels = {doc[i].ent_type_ for i in range(start, end)} - {""}
         if strict and ent_labels & NOT_COMPANY_ENTS:
             return False
         if strict and start > 0 and doc[start - 1].lower_ == "the":
             return False      # "the Amazon", "the Orange"; firms rarely take an article
-        if strict and start > 0 and doc[start - 1].lower_ in ("a", "an") and doc[end - 1].dep_ != "compound":
-            return False      # "a Target for Trump" (but "an Amazon van" is the firm's van)
+        if strict and start > 0 and doc[start - 1].lower_ in ("a", "an") and doc[end - 1].head.i < end:
+            return False      # "a Target for Trump" (but "an Amazon van", "a Pepsi bottling center")
         first = doc[start]
         sent = first.sent if doc.has_annotation("SENT_START") else doc[:]
         lo, hi = max(sent.start, start - 5), min(sent.end, end + 5)
@@ -449,6 +466,29 @@ class CompanyGazetteer:
                         for r in rows), blocked=cfg.get("blocked", ()))
 
 
+# A noun that, right before a name, says what it is: "telecoms giant Orange", "retailer Target".
+COMPANY_NOUNS = frozenset(
+    "company firm giant group retailer supplier maker carmaker automaker chipmaker manufacturer brand chain "
+    "conglomerate subsidiary operator provider carrier airline bank lender insurer insurance startup "
+    "start-up developer publisher broadcaster network outlet".split()
+)
+# People and parts of a firm named with "for", "at", "of": "a spokesman for Twitter", "workers at Amazon".
+COMPANY_PEOPLE = frozenset(
+    "spokesman spokeswoman spokesperson spokespeople representative executive executives ceo chief founder "
+    "co-founder owner owners employee employees worker workers staff shareholders shares stake unit "
+    "subsidiary division".split()
+)
+
+
+def _named_as_company(doc: Doc, start: int) -> bool:
+    """The words right before the name say it is a firm: a company noun ("telecoms giant Orange", "UK
+    telecom company BT"), or a spokesperson, worker or part of it ("a spokesman for Twitter")."""
+    if start > 0 and doc[start - 1].lower_ in COMPANY_NOUNS and doc[start - 1].pos_ == "NOUN":
+        return True
+    return (start > 1 and doc[start - 1].lower_ in ("for", "at", "of", "from")
+            and doc[start - 2].lower_ in COMPANY_PEOPLE)
+
+
 PLATFORM_WORDS = frozenset("outage outages users user platform app posts post account accounts "
                            "social moderation content".split())
 LETTER_PRECEDERS = frozenset("generation gen figure fig table brand player project model series type vitamin "
@@ -472,10 +512,22 @@ def _letter_name_here(doc: Doc, i: int) -> bool:
     return any(t.lower_ in PLATFORM_WORDS or t.lemma_.lower() in PLATFORM_WORDS for t in sent if t.i != i)
 
 
+LIST_SEPARATORS = frozenset({",", "and", "&", "or", ";"})
+
+
 def _listed_with(doc: Doc, start: int, end: int, firm_tokens: set[int]) -> bool:
-    """The match is coordinated with a firm found without doubt ("Into X, Meta, and TikTok")."""
+    """The match is coordinated with a firm found without doubt ("Into X, Meta, and TikTok"), by the parse
+    or, where the parse wanders, as the next item of a written list ("AT&T, Cricket, Telefónica")."""
     tok = doc[end - 1]
-    return any(t.i in firm_tokens for t in (*tok.conjuncts, tok.head) if t.dep_ == "conj" or tok.dep_ == "conj")
+    if any(t.i in firm_tokens for t in (*tok.conjuncts, tok.head) if t.dep_ == "conj" or tok.dep_ == "conj"):
+        return True
+    for step, edge in ((-1, start - 1), (1, end)):
+        i = edge
+        while 0 <= i < len(doc) and doc[i].lower_ in LIST_SEPARATORS and abs(i - edge) < 2:
+            i += step
+        if i != edge and 0 <= i < len(doc) and i in firm_tokens:
+            return True
+    return False
 
 
 def _part_of_a_full_name(doc: Doc, i: int, common: set[str]) -> bool:
@@ -510,12 +562,43 @@ def _person_or_place_here(doc: Doc, i: int, word: str, common: set[str]) -> bool
     return any(e.label_ == "PERSON" and len(e) > 1 and e[-1].text == word for e in doc.ents)
 
 
+ACRONYM_FUNCTION_WORDS = frozenset("of and for the de del des du la le y et".split())
+
+
 def _defined_acronyms(doc: Doc) -> dict[str, tuple[int, int]]:
     """Acronyms the text defines for a longer name, with the tokens of that name: "Namibian Broadcasting
-    Corporation (NBC)". A tracked firm's own long name defines its acronym too (checked by the caller)."""
+    Corporation (NBC)", "Department of Labour and Employment (DOLE)". A tracked firm's own long name defines
+    its acronym too (checked by the caller)."""
     out: dict[str, tuple[int, int]] = {}
     if "(" not in doc.text:
         return out
+    for tok in doc:
+        if not (tok.text.isupper() and 2 <= len(tok.text) <= 6 and tok.i >= 2 and doc[tok.i - 1].text == "("
+                and tok.i + 1 < len(doc) and doc[tok.i + 1].text == ")"):
+            continue
+        begin = _long_form_start(doc, tok.i - 1, tok.text)
+        if begin is not None:
+            out[tok.text] = (begin, tok.i - 1)
+    return out
+
+
+def _long_form_start(doc: Doc, paren: int, acronym: str) -> int | None:
+    """Where the name before ``(ACRONYM)`` starts: reading back from the bracket, each capitalised word gives
+    the next letter from the end, a small word ("of", "and") may give one, and any other word ends it."""
+    k, i = len(acronym) - 1, paren - 1
+    while k >= 0 and i >= 0 and paren - i <= 2 * len(acronym) + 2:
+        word = doc[i]
+        if word.is_alpha and word.text[0].isupper():
+            if word.text[0] != acronym[k]:
+                return None
+            k -= 1
+        elif word.lower_ in ACRONYM_FUNCTION_WORDS:
+            if word.text[0].upper() == acronym[k] and k > 0:
+                k -= 1
+        elif word.is_alpha:
+            return None
+        i -= 1
+    return i + 1 if k < 0 else None
     for tok in doc:
         if not (tok.text.isupper() and 2 <= len(tok.text) <= 6 and tok.i >= 2 and doc[tok.i - 1].text == "("
                 and tok.i + 1 < len(doc) and doc[tok.i + 1].text == ")"):
@@ -525,6 +608,20 @@ def _defined_acronyms(doc: Doc) -> dict[str, tuple[int, int]]:
         initials = "".join(t.text[0] for t in words if t.text[0].isupper())
         if initials.endswith(tok.text):
             out[tok.text] = (begin, tok.i - 1)
+    return out
+
+
+def _acronym_mentions(doc: Doc, defined: dict[str, tuple[int, int]],
+                      accepted: list[tuple[int, int, list[tuple[str, str]]]]) -> list[tuple[int, int, list]]:
+    """An acronym the text defines with a firm's name ("Toyota Kirloskar Motor (TKM)") is that firm wherever
+    the text uses it."""
+    named = {(s, e): cands for s, e, cands in accepted}
+    taken = {i for s, e, _ in accepted for i in range(s, e)}
+    out = []
+    for acronym, span in defined.items():
+        cands = named.get(span)
+        if cands:
+            out += [(t.i, t.i + 1, cands) for t in doc if t.text == acronym and t.i not in taken]
     return out
 
 
