@@ -92,6 +92,7 @@ NOT_COMPANY_NEXT = frozenset(
     "river rainforest forest basin region jungle delta week weekend month year day time season door step "
     "stage round generation fruit juice tree trees pie sauce warrior warriors".split()
 )
+LEGAL_FORM_WORDS = frozenset("inc inc. corp corp. corporation co co. ltd ltd. limited plc llc ag sa se nv group".split())
 INSTITUTION_WORDS = frozenset(
     "foundation university institute school college museum trust charity union association council party "
     "ministry department centre center hospital federation league committee commission agency".split()
@@ -215,6 +216,7 @@ class CompanyGazetteer:
         defined = _defined_acronyms(doc)
         matches = self._matches(doc)
         starts_of = self._other_name_starts(matches)
+        surnames = self._surnames(doc, matches)
         for match_id, start, end in matches:
             text = doc[start:end].text
             if text in defined and not self._defines_own_acronym(doc, matches, defined[text], match_id):
@@ -250,7 +252,8 @@ class CompanyGazetteer:
                     continue      # "Seven News", "Geo News": an ordinary-word name as the tail of another
                     # name (but "Indian Toyota workers", "German Carnival": an adjective of origin; "On Monday
                     # Ryanair’s chief": a date)
-                if end - start == 1 and not _coined(text) and _part_of_a_full_name(doc, start, self.common):
+                if end - start == 1 and not _coined(text) and (_part_of_a_full_name(doc, start, self.common)
+                                                               or text in surnames):
                     continue      # "Tim Moore", "Kamala Harris", "Michael Dell": a person, not the firm
                 if (not needs_evidence and end - start == 1 and ent_labels & PERSON_OR_PLACE
                         and not _coined(text) and _person_or_place_here(doc, start, text, self.common)):
@@ -266,6 +269,7 @@ class CompanyGazetteer:
             else:
                 rejected.append((start, end))
         strong_tokens = {i for s, e, _ in accepted for i in range(s, e)}
+        doubtful: list[tuple[int, int, list[tuple[str, str]], bool]] = []
         for start, end, cands, strict in pending:
             if self._cue_named(doc, cands) or _listed_with(doc, start, end, strong_tokens):
                 accepted.append((start, end, cands))
@@ -277,6 +281,14 @@ class CompanyGazetteer:
                 else:
                     rejected.append((start, end))
             elif any(f in strong_firms for f, _ in cands) or self._has_evidence(doc, start, end, strict):
+                accepted.append((start, end, cands))
+            else:
+                doubtful.append((start, end, cands, strict))
+        # One sense per document: once the text shows a name is the firm, its other mentions are too, unless
+        # their own context says otherwise ("the Amazon river", a date, a place).
+        named_firms = {f for _, _, cands in accepted for f, _ in cands}
+        for start, end, cands, strict in doubtful:
+            if any(f in named_firms for f, _ in cands) and not self._vetoed(doc, start, end, strict):
                 accepted.append((start, end, cands))
             else:
                 rejected.append((start, end))
@@ -335,6 +347,23 @@ class CompanyGazetteer:
             matches = sorted(set(matches) | set(self.matcher(folded)), key=lambda m: (m[1], m[2]))
         return matches
 
+    def _surnames(self, doc: Doc, matches: list[tuple[int, int, int]]) -> set[str]:
+        """One-word names the text gives as a person's surname, right after a given name that is no English
+        word, place or other name ("artist Tomomi Shimizu ... Shimizu, 50, told Reuters"): a person
+        wherever the text uses them, even where the NER sees no PERSON."""
+        starts = {s for _, s, _ in matches}
+        out = set()
+        for _, start, end in matches:
+            if end - start != 1 or start == 0 or _coined(doc[start].text):
+                continue
+            given = doc[start - 1]
+            if (given.is_alpha and len(given) > 1 and given.text[0].isupper() and not given.is_upper
+                    and given.i not in starts and given.text not in PLACE_WORDS
+                    and not _is_common(given.lower_, self.common) and given.ent_type_ not in ("NORP", "GPE", "LOC")
+                    and not (end < len(doc) and doc[end].lower_ in LEGAL_FORM_WORDS)):
+                out.add(doc[start].text)
+        return out
+
     def _other_name_starts(self, matches: list[tuple[int, int, int]]) -> dict[str, frozenset[int]]:
         """Firm id -> the tokens where the name of some other firm starts."""
         strings = self.nlp.vocab.strings
@@ -385,37 +414,49 @@ class CompanyGazetteer:
             line = [t for t in doc[ent.start:ent.end]
                     if not any("\n" in b.text for b in doc[min(t.i, i):max(t.i, i) + 1])]
             extra = [t for t in line if not start <= t.i < end]
+            if end < len(doc) and doc[end].lower_ in ("'s", "’s") and all(t.i >= end for t in extra):
+                return False   # "Amazon’s Bessemer plant": what the firm owns, not a longer name
             if _title_case(doc, i) and any(t.pos_ in ("VERB", "AUX", "ADP") or t.i in other_names for t in extra):
                 return False   # "Spain Orders Criminal Investigation Into X,": a headline, not a name
             if not strict or any(t.lower_ in INSTITUTION_WORDS for t in extra):
                 return any(t.lower_ in INSTITUTION_WORDS for t in extra)
             # "Google Earnings", "Apple shares": the firm and a company word, not another body
             return any(t.lower_ not in ORG_FILLER and t.text not in PLACE_WORDS and not t.is_punct
-                       and t.lower_ not in COMPANY_CUES for t in extra)
+                       and not t.like_num and t.lower_ not in COMPANY_CUES for t in extra)
         return False
 
     @staticmethod
-    def _has_evidence(doc: Doc, start: int, end: int, strict: bool = True) -> bool:
-        """Company words near the match; ``strict`` (ordinary-word names) also vetoes on the NER label."""
+    def _vetoed(doc: Doc, start: int, end: int, strict: bool = True) -> bool:
+        """The match's own context says it is no firm: a place or time word after it ("the Amazon river");
+        ``strict`` (ordinary-word names): a non-company NER label, "the" before it, or "a" heading it."""
         if end < len(doc) and doc[end].lower_ in NOT_COMPANY_NEXT:
+            return True
+        if not strict or _named_as_company(doc, start, end):
+            return False      # "telecoms giant Orange", "a spokesman for Twitter", whatever the NER says
+        if {doc[i].ent_type_ for i in range(start, end)} & NOT_COMPANY_ENTS:
+            return True
+        if start > 0 and doc[start - 1].lower_ == "the":
+            return True       # "the Amazon", "the Orange"; firms rarely take an article
+        # "a Target for Trump" (but "an Amazon van", "a Pepsi bottling center")
+        return start > 0 and doc[start - 1].lower_ in ("a", "an") and doc[end - 1].head.i < end
+
+    @classmethod
+    def _has_evidence(cls, doc: Doc, start: int, end: int, strict: bool = True) -> bool:
+        """Company words near the match, unless :meth:`_vetoed`."""
+        if cls._vetoed(doc, start, end, strict):
             return False
-        if _named_as_company(doc, start):
-            return True       # "telecoms giant Orange", "a spokesman for Twitter", whatever the NER says
+        if _named_as_company(doc, start, end):
+            return True
         ent_labels = {doc[i].ent_type_ for i in range(start, end)} - {""}
-        if strict and ent_labels & NOT_COMPANY_ENTS:
-            return False
-        if strict and start > 0 and doc[start - 1].lower_ == "the":
-            return False      # "the Amazon", "the Orange"; firms rarely take an article
-        if strict and start > 0 and doc[start - 1].lower_ in ("a", "an") and doc[end - 1].head.i < end:
-            return False      # "a Target for Trump" (but "an Amazon van", "a Pepsi bottling center")
         first = doc[start]
         sent = first.sent if doc.has_annotation("SENT_START") else doc[:]
         lo, hi = max(sent.start, start - 5), min(sent.end, end + 5)
         cue = any(doc[i].lower_ in COMPANY_CUES or doc[i].lemma_.lower() in COMPANY_CUES
                   for i in range(lo, hi) if not start <= i < end)
         possessive = end < len(doc) and doc[end].lower_ in ("'s", "’s")
-        if "ORG" in ent_labels:
+        if "ORG" in ent_labels and not (strict and _title_case(doc, start)):
             return True       # the NER calls exactly this an organisation, and no place/time word follows
+            # (but in a title-case headline it calls most capitalised words so: "Legacy of Ford’s Pardon")
         if not strict:
             return cue or possessive
         if first.is_sent_start and first.dep_ not in ("nsubj", "nsubjpass", "compound", "poss"):
@@ -480,13 +521,17 @@ COMPANY_PEOPLE = frozenset(
 )
 
 
-def _named_as_company(doc: Doc, start: int) -> bool:
-    """The words right before the name say it is a firm: a company noun ("telecoms giant Orange", "UK
-    telecom company BT"), or a spokesperson, worker or part of it ("a spokesman for Twitter")."""
+def _named_as_company(doc: Doc, start: int, end: int) -> bool:
+    """The words right around the name say it is a firm: a company noun before it ("telecoms giant Orange",
+    "UK telecom company BT"), a spokesperson, worker or part of it ("a spokesman for Twitter"), or its
+    possessive with a company word close after ("Orange’s 2018 revenues", "Amazon’s Bessemer plant")."""
     if start > 0 and doc[start - 1].lower_ in COMPANY_NOUNS and doc[start - 1].pos_ == "NOUN":
         return True
-    return (start > 1 and doc[start - 1].lower_ in ("for", "at", "of", "from")
-            and doc[start - 2].lower_ in COMPANY_PEOPLE)
+    if start > 1 and doc[start - 1].lower_ in ("for", "at", "of", "from") and doc[start - 2].lower_ in COMPANY_PEOPLE:
+        return True
+    return (end < len(doc) and doc[end].lower_ in ("'s", "’s")
+            and any(t.lower_ in COMPANY_CUES or t.lemma_.lower() in COMPANY_CUES
+                    for t in doc[end + 1:min(len(doc), end + 6)] if not t.is_sent_start))
 
 
 PLATFORM_WORDS = frozenset("outage outages users user platform app posts post account accounts "
