@@ -92,6 +92,13 @@ NOT_COMPANY_NEXT = frozenset(
     "river rainforest forest basin region jungle delta week weekend month year day time season door step "
     "stage round generation fruit juice tree trees pie sauce warrior warriors".split()
 )
+# What a firm makes or does, written between its name and its legal form ("MRF Tyres Ltd.", "Hyundai Motor").
+TRADE_WORDS = frozenset(
+    "tyres tires motor motors automotive auto steel cement airlines airways bank insurance oil gas energy power "
+    "mining mines metals foods beverages pharmaceuticals pharma chemicals chemical electronics electric "
+    "telecom telecommunications technologies technology industries engineering construction shipping "
+    "logistics".split()
+)
 LEGAL_FORM_WORDS = frozenset("inc inc. corp corp. corporation co co. ltd ltd. limited plc llc ag sa se nv group".split())
 INSTITUTION_WORDS = frozenset(
     "foundation university institute school college museum trust charity union association council party "
@@ -240,10 +247,10 @@ class CompanyGazetteer:
                 # Reserve"); a distinctive one only inside an institution ("Thomson Reuters Foundation"),
                 # since the small model stretches entities over title-case headlines ("OpenAI Removed").
                 if self._inside_other_org(doc, start, end, strict=needs_case,
-                                          other_names=starts_of.get(fid, frozenset())):
+                                          other_names=starts_of.get(fid, frozenset()), trade=not needs_evidence):
                     continue
-                if needs_case and end - start > 1 and ent_labels & MULTI_WORD_VETO:
-                    continue      # "Renewable Energy Week", "Southern California"
+                if needs_case and end - start > 1 and _mostly_labelled(doc, start, end, MULTI_WORD_VETO):
+                    continue      # "Renewable Energy Week", "Southern California" (not "The Mail on Sunday")
                 if (needs_evidence and end - start == 1 and start > 0 and not doc[start].is_sent_start
                         and doc[start - 1].is_alpha and doc[start - 1].text[:1].isupper()
                         and doc[start - 1].lower_ != "the" and not doc[start - 1].is_sent_start
@@ -397,12 +404,13 @@ class CompanyGazetteer:
 
     @staticmethod
     def _inside_other_org(doc: Doc, start: int, end: int, strict: bool = True,
-                          other_names: frozenset[int] = frozenset()) -> bool:
+                          other_names: frozenset[int] = frozenset(), trade: bool = False) -> bool:
         """The match sits in a longer ORG entity: ``strict``, one that is more than the name plus a legal
         form or a country ("China Geo", "Apple Daily"); else one that is an institution of another kind
         ("Thomson Reuters Foundation", "Samsung Medical Centre", "Alphabet Workers Union"). ``other_names``:
         tokens where another firm's name starts; a title-case entity holding one is a headline the model
-        ran together ("Meta Poaches Key Google AI Researcher"), not a name."""
+        ran together ("Meta Poaches Key Google AI Researcher"), not a name. ``trade``: a name that is no
+        dictionary word stays the firm when what it makes follows it ("MRF Tyres Ltd.")."""
         for i in range(start, end):
             tok = doc[i]
             if tok.ent_type_ != "ORG":
@@ -422,7 +430,8 @@ class CompanyGazetteer:
                 return any(t.lower_ in INSTITUTION_WORDS for t in extra)
             # "Google Earnings", "Apple shares": the firm and a company word, not another body
             return any(t.lower_ not in ORG_FILLER and t.text not in PLACE_WORDS and not t.is_punct
-                       and not t.like_num and t.lower_ not in COMPANY_CUES for t in extra)
+                       and not t.like_num and t.lower_ not in COMPANY_CUES
+                       and not (trade and t.lower_ in TRADE_WORDS) for t in extra)
         return False
 
     @staticmethod
@@ -435,8 +444,8 @@ class CompanyGazetteer:
             return False      # "telecoms giant Orange", "a spokesman for Twitter", whatever the NER says
         if {doc[i].ent_type_ for i in range(start, end)} & NOT_COMPANY_ENTS:
             return True
-        if start > 0 and doc[start - 1].lower_ == "the":
-            return True       # "the Amazon", "the Orange"; firms rarely take an article
+        if start > 0 and doc[start - 1].lower_ in ("the", "their", "its", "his", "her", "our", "my", "your"):
+            return True       # "the Amazon", "their Carnival parades"; firms rarely take an article
         # "a Target for Trump" (but "an Amazon van", "a Pepsi bottling center")
         return start > 0 and doc[start - 1].lower_ in ("a", "an") and doc[end - 1].head.i < end
 
@@ -654,6 +663,11 @@ def _long_form_start(doc: Doc, paren: int, acronym: str) -> int | None:
         if initials.endswith(tok.text):
             out[tok.text] = (begin, tok.i - 1)
     return out
+
+
+def _mostly_labelled(doc: Doc, start: int, end: int, labels: frozenset[str]) -> bool:
+    """Most of the match's tokens carry one of the NER labels."""
+    return 2 * sum(doc[i].ent_type_ in labels for i in range(start, end)) > end - start
 
 
 def _acronym_mentions(doc: Doc, defined: dict[str, tuple[int, int]],
