@@ -67,6 +67,31 @@ def group_heads(firms: list[TrackedFirm], common: set[str] = frozenset()) -> dic
     return dict(extra)
 
 
+def first_words(firms: list[TrackedFirm], common: set[str]) -> dict[str, list[str]]:
+    """Firm id -> the first word of its name when no other firm's name starts with it and it is no
+    dictionary word, place or demonym ("Geely" of Geely Automobile Holdings, "Cognizant" of Cognizant
+    Technology Solutions): the news shortens names so, with or without the NER calling it an ORG."""
+    starts: dict[str, set[str]] = defaultdict(set)
+    taken: set[str] = set()
+    for firm in firms:
+        for surface in firm.names:
+            key = normalise(surface)
+            taken.add(key)
+            if key:
+                starts[key.split()[0]].add(firm.id)
+    out: dict[str, list[str]] = {}
+    for firm in firms:
+        words = short_name(firm.name).split()
+        if len(words) < 2 or len(words[0]) < 4 or not words[0][:1].isupper() or not words[0].isalpha():
+            continue
+        word, key = words[0], normalise(words[0])
+        if (key in taken or len(starts.get(key, ())) != 1 or _is_common(key, common) or word in PLACE_WORDS
+                or any(normalise(w) in PLACE_WORDS_LOWER for w in words[1:])):
+            continue
+        out[firm.id] = [word]
+    return out
+
+
 # Ordinary words that are also company names, for pipelines without a lemmatizer lexicon.
 FALLBACK_COMMON = frozenset(
     "apple shell gap next target total orange vale amazon oracle visa mango puma jaguar sky three zara "
@@ -76,7 +101,7 @@ FALLBACK_COMMON = frozenset(
 # Dictionary words whose sense in the news is, overwhelmingly, the company: capitalised, they need no
 # further evidence ("Tesla profit slumps", "Meta Poaches Key Google AI Researcher"). Keep this list short:
 # "Apple", "Amazon", "Shell", "Target" are not on it, their other senses are common in the news we read.
-COMPANY_SENSE_FIRST = frozenset("google tesla uber lyft meta".split())
+COMPANY_SENSE_FIRST = frozenset("google tesla uber lyft meta twitter".split())
 # Words near a one-word ordinary name that show it is the company.
 COMPANY_CUES = frozenset(
     "company companies firm firms inc corp corporation ltd plc group share shares stock shareholder "
@@ -97,7 +122,7 @@ TRADE_WORDS = frozenset(
     "tyres tires motor motors automotive auto steel cement airlines airways bank insurance oil gas energy power "
     "mining mines metals foods beverages pharmaceuticals pharma chemicals chemical electronics electric "
     "telecom telecommunications technologies technology industries engineering construction shipping "
-    "logistics".split()
+    "logistics cloud".split()
 )
 LEGAL_FORM_WORDS = frozenset("inc inc. corp corp. corporation co co. ltd ltd. limited plc llc ag sa se nv group".split())
 INSTITUTION_WORDS = frozenset(
@@ -112,6 +137,7 @@ try:  # country names and demonyms: "Shell Nigeria", "Samsung Vietnam" are still
     PLACE_WORDS = frozenset(w for table in ("names", "demonyms") for name in _PLACES[table] for w in name.split())
 except OSError:  # pragma: no cover
     PLACE_WORDS = frozenset()
+PLACE_WORDS_LOWER = frozenset(w.lower() for w in PLACE_WORDS)
 NOT_COMPANY_ENTS = frozenset(
     "DATE TIME LOC GPE PERSON NORP FAC EVENT CARDINAL ORDINAL QUANTITY WORK_OF_ART LANGUAGE LAW PERCENT".split()
 )
@@ -172,6 +198,8 @@ class CompanyGazetteer:
         # company evidence, as an ordinary word does ("VAT" for VAT Group, "Meiji" for Meiji Holdings).
         common = self.common = _common_lexicon(self.nlp)
         heads = group_heads(self.firms, common)
+        for fid, words in first_words(self.firms, common).items():
+            heads.setdefault(fid, []).extend(w for w in words if w not in heads.get(fid, ()))
         derived = {(fid, head) for fid, names in heads.items() for head in names}
         named = [replace(f, aliases=(*f.aliases, *heads[f.id])) if f.id in heads else f for f in self.firms]
         self.blocked = {tuple(pair) for pair in blocked}
@@ -223,6 +251,7 @@ class CompanyGazetteer:
         defined = _defined_acronyms(doc)
         matches = self._matches(doc)
         starts_of = self._other_name_starts(matches)
+        match_starts = frozenset(s for _, s, _ in matches)
         surnames = self._surnames(doc, matches)
         for match_id, start, end in matches:
             text = doc[start:end].text
@@ -247,8 +276,11 @@ class CompanyGazetteer:
                 # Reserve"); a distinctive one only inside an institution ("Thomson Reuters Foundation"),
                 # since the small model stretches entities over title-case headlines ("OpenAI Removed").
                 if self._inside_other_org(doc, start, end, strict=needs_case,
-                                          other_names=starts_of.get(fid, frozenset()), trade=not needs_evidence):
+                                          other_names=starts_of.get(fid, frozenset()),
+                                          trade=not needs_evidence or (fid, surface) in self.soft_heads):
                     continue
+                if _inside_entity(doc, start, end, NUMERIC_ENTS):
+                    continue      # "the first millennium BCE", "Q3 2024": part of a date or an amount
                 if needs_case and end - start > 1 and _mostly_labelled(doc, start, end, MULTI_WORD_VETO):
                     continue      # "Renewable Energy Week", "Southern California" (not "The Mail on Sunday")
                 if (needs_evidence and end - start == 1 and start > 0 and not doc[start].is_sent_start
@@ -263,7 +295,8 @@ class CompanyGazetteer:
                                                                or text in surnames):
                     continue      # "Tim Moore", "Kamala Harris", "Michael Dell": a person, not the firm
                 if (not needs_evidence and end - start == 1 and ent_labels & PERSON_OR_PLACE
-                        and not _coined(text) and _person_or_place_here(doc, start, text, self.common)):
+                        and not _coined(text) and _person_or_place_here(doc, start, text, self.common,
+                                                                         names=match_starts)):
                     needs_evidence, strict = True, False   # "Raymond", "Harris": a person here, unless cues
                 (weak if needs_evidence else strong).append((fid, surface))
             if weak and all(c in self.soft_heads for c in weak):
@@ -355,11 +388,14 @@ class CompanyGazetteer:
         return matches
 
     def _surnames(self, doc: Doc, matches: list[tuple[int, int, int]]) -> set[str]:
-        """One-word names the text gives as a person's surname, right after a given name that is no English
-        word, place or other name ("artist Tomomi Shimizu ... Shimizu, 50, told Reuters"): a person
-        wherever the text uses them, even where the NER sees no PERSON."""
+        """One-word names the text gives as a person's surname: the last word of a full name the NER tags
+        PERSON, or a name right after a given name that is no English word, place or other name ("artist
+        Tomomi Shimizu ... Shimizu, 50, told Reuters"): a person wherever the text uses them, even where
+        the NER sees no PERSON there."""
         starts = {s for _, s, _ in matches}
-        out = set()
+        # the NER's full names ("Sarah Ferguson"): their last word alone is the person elsewhere in the text
+        out = {e[-1].text for e in doc.ents if e.label_ == "PERSON" and len(e) > 1 and e[-1].text[:1].isupper()
+               and all(t.text[:1].isupper() for t in e)}
         for _, start, end in matches:
             if end - start != 1 or start == 0 or _coined(doc[start].text):
                 continue
@@ -422,7 +458,7 @@ class CompanyGazetteer:
             line = [t for t in doc[ent.start:ent.end]
                     if not any("\n" in b.text for b in doc[min(t.i, i):max(t.i, i) + 1])]
             extra = [t for t in line if not start <= t.i < end]
-            if end < len(doc) and doc[end].lower_ in ("'s", "’s") and all(t.i >= end for t in extra):
+            if end < len(doc) and _possessive_mark(doc, end) and all(t.i >= end for t in extra):
                 return False   # "Amazon’s Bessemer plant": what the firm owns, not a longer name
             if _title_case(doc, i) and any(t.pos_ in ("VERB", "AUX", "ADP") or t.i in other_names for t in extra):
                 return False   # "Spain Orders Criminal Investigation Into X,": a headline, not a name
@@ -444,7 +480,10 @@ class CompanyGazetteer:
             return False      # "telecoms giant Orange", "a spokesman for Twitter", whatever the NER says
         if {doc[i].ent_type_ for i in range(start, end)} & NOT_COMPANY_ENTS:
             return True
-        if start > 0 and doc[start - 1].lower_ in ("the", "their", "its", "his", "her", "our", "my", "your"):
+        before = start - 1
+        while before > 0 and doc[before].pos_ == "ADJ" and doc[before].is_lower:
+            before -= 1       # "the beautiful Dolomite slopes", "Cologne's famed Carnival"
+        if before >= 0 and doc[before].lower_ in ("the", "their", "its", "his", "her", "our", "my", "your"):
             return True       # "the Amazon", "their Carnival parades"; firms rarely take an article
         # "a Target for Trump" (but "an Amazon van", "a Pepsi bottling center")
         return start > 0 and doc[start - 1].lower_ in ("a", "an") and doc[end - 1].head.i < end
@@ -520,7 +559,7 @@ class CompanyGazetteer:
 COMPANY_NOUNS = frozenset(
     "company firm giant group retailer supplier maker carmaker automaker chipmaker manufacturer brand chain "
     "conglomerate subsidiary operator provider carrier airline bank lender insurer insurance startup "
-    "start-up developer publisher broadcaster network outlet".split()
+    "start-up developer publisher broadcaster network outlet service platform".split()
 )
 # People and parts of a firm named with "for", "at", "of": "a spokesman for Twitter", "workers at Amazon".
 COMPANY_PEOPLE = frozenset(
@@ -532,10 +571,15 @@ COMPANY_PEOPLE = frozenset(
 
 def _named_as_company(doc: Doc, start: int, end: int) -> bool:
     """The words right around the name say it is a firm: a company noun before it ("telecoms giant Orange",
-    "UK telecom company BT"), a spokesperson, worker or part of it ("a spokesman for Twitter"), or its
-    possessive with a company word close after ("Orange’s 2018 revenues", "Amazon’s Bessemer plant")."""
+    "UK telecom company BT") or in apposition ("the largest retailer, Woolworths,"), a spokesperson, worker
+    or part of it ("a spokesman for Twitter"), or its possessive with a company word close after ("Orange’s
+    2018 revenues", "Amazon’s Bessemer plant")."""
     if start > 0 and doc[start - 1].lower_ in COMPANY_NOUNS and doc[start - 1].pos_ == "NOUN":
         return True
+    head = doc[end - 1]
+    if head.dep_ == "appos" and head.head.lemma_.lower() in COMPANY_NOUNS or any(
+            child.dep_ == "appos" and child.lemma_.lower() in COMPANY_NOUNS for child in head.children):
+        return True   # "Australia’s largest retailer, Woolworths, ranks", "Twitch, a live-streaming service,"
     if start > 1 and doc[start - 1].lower_ in ("for", "at", "of", "from") and doc[start - 2].lower_ in COMPANY_PEOPLE:
         return True
     return (end < len(doc) and doc[end].lower_ in ("'s", "’s")
@@ -579,6 +623,9 @@ def _listed_with(doc: Doc, start: int, end: int, firm_tokens: set[int]) -> bool:
         i = edge
         while 0 <= i < len(doc) and doc[i].lower_ in LIST_SEPARATORS and abs(i - edge) < 2:
             i += step
+        if step < 0 and i != edge and i > 0 and doc[i].text == ")":
+            opening = next((j for j in range(i - 1, max(-1, i - 8), -1) if doc[j].text == "("), None)
+            i = opening - 1 if opening else i      # "BYD (no. 43), and Geely": past the aside
         if i != edge and 0 <= i < len(doc) and i in firm_tokens:
             return True
     return False
@@ -602,7 +649,7 @@ def _part_of_a_full_name(doc: Doc, i: int, common: set[str]) -> bool:
     return sum(t.text[:1].isupper() for t in words) < 0.6 * len(words)
 
 
-def _person_or_place_here(doc: Doc, i: int, word: str, common: set[str]) -> bool:
+def _person_or_place_here(doc: Doc, i: int, word: str, common: set[str], names: frozenset[int] = frozenset()) -> bool:
     """The NER's PERSON / place label on a one-word name is believed when the entity is longer than the
     name ("Kamala Harris"), the word is a place we know, or the document names a person ending with it
     ("Kamala Harris ... Harris said"); a lone "Netflix" or "Temu" labelled PERSON or GPE, as the small
@@ -610,6 +657,9 @@ def _person_or_place_here(doc: Doc, i: int, word: str, common: set[str]) -> bool
     ent = next((e for e in doc.ents if e.start <= i < e.end), None)
     if ent is None or word in PLACE_WORDS:
         return True
+    if ent.label_ in ("GPE", "LOC") and any(t.ent_type_ in ("GPE", "LOC") and t.i not in names
+                                             for t in doc[i].conjuncts):
+        return True   # "Alexandria and Suez": one place of several (not "Netflix or Spotify", both names)
     if len(ent) > 1 and not all(_is_common(t.lower_, common) or _is_common(t.lemma_.lower(), common) or t.is_punct
                                 for t in ent if t.i != i):
         return True   # "Kamala Harris"; but "Instagram Promised" is a title-case headline, not a name
@@ -663,6 +713,21 @@ def _long_form_start(doc: Doc, paren: int, acronym: str) -> int | None:
         if initials.endswith(tok.text):
             out[tok.text] = (begin, tok.i - 1)
     return out
+
+
+NUMERIC_ENTS = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"})
+
+
+def _inside_entity(doc: Doc, start: int, end: int, labels: frozenset[str]) -> bool:
+    """The match lies inside a longer entity with one of these labels."""
+    ent = next((e for e in doc.ents if e.start <= start < e.end), None)
+    return ent is not None and ent.label_ in labels and end <= ent.end and ent.end - ent.start > end - start
+
+
+def _possessive_mark(doc: Doc, i: int) -> bool:
+    """Token i makes the word before it possessive: "’s", or a bare apostrophe after an s ("Fox News’")."""
+    return doc[i].lower_ in ("'s", "’s") or (doc[i].text in ("'", "’") and i > 0 and doc[i - 1].lower_.endswith("s")
+                                            and not doc[i - 1].whitespace_)
 
 
 def _mostly_labelled(doc: Doc, start: int, end: int, labels: frozenset[str]) -> bool:

@@ -20,6 +20,8 @@ from typing import Iterable, Protocol
 
 from rapidfuzz import fuzz, process
 
+from catalog.names import group_head
+
 from .names import normalise
 
 DEFAULT_FUZZY_CUTOFF = 90.0
@@ -70,8 +72,12 @@ class FirmLinker:
         self.parents: dict[str, str] = {}
         self.partners: dict[str, tuple[str, ...]] = {}
         self.exact: dict[str, list[tuple[str, bool]]] = defaultdict(list)   # key -> [(firm id, is main name)]
+        self.group_keys: dict[str, str] = {}         # firm id -> its name's head before "Group" / "Holdings"
         for firm in firms:
             self.names[firm.id] = firm.name
+            head = group_head(firm.name)
+            if head:
+                self.group_keys[firm.id] = normalise(head)
             if firm.parent_id:
                 self.parents[firm.id] = firm.parent_id
             if getattr(firm, "partner_ids", ()):
@@ -108,8 +114,10 @@ class FirmLinker:
             fid, main = cands[0]
             kind = "name" if main else "alias"
             return Link(fid, self.names[fid], 1.0 if main else 0.95, f"exact {kind} '{surface}'")
-        # Prefer a firm whose main name it is, then a top-level firm (no parent), then the shortest id.
-        fid, main = sorted(cands, key=lambda c: (not c[1], c[0] in self.parents, len(c[0]), c[0]))[0]
+        # Prefer a firm whose main name it is, then the group whose name it heads ("SoftBank" is SoftBank
+        # Group Corp., not its unit SoftBank Corp.), then a top-level firm (no parent), then the shortest id.
+        fid, main = sorted(cands, key=lambda c: (not c[1], self.group_keys.get(c[0]) != key, c[0] in self.parents,
+                                                 len(c[0]), c[0]))[0]
         conf = max(0.5, round(0.95 - 0.1 * (len(cands) - 1), 2))
         return Link(fid, self.names[fid], conf, f"exact alias '{surface}' (shared by {len(cands)} firms)")
 

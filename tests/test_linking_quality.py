@@ -20,8 +20,8 @@ PRECISION_FLOOR, RECALL_FLOOR = 0.97, 0.93      # measured 0.982, 0.941 (0.933, 
 DEV2_PRECISION_FLOOR, DEV2_RECALL_FLOOR = 0.95, 0.95
 # the second blind set (mentions_blind2.jsonl): 0.944, 0.798 blind; 0.988, 0.952 now
 BLIND2_PRECISION_FLOOR, BLIND2_RECALL_FLOOR = 0.97, 0.94
-# the third blind set (mentions_blind3.jsonl): 0.934, 0.819 blind, before any rule change for it
-BLIND3_PRECISION_FLOOR, BLIND3_RECALL_FLOOR = 0.92, 0.80
+# the third blind set (mentions_blind3.jsonl): 0.934, 0.819 blind, before any rule change for it; 0.958, 0.884 now
+BLIND3_PRECISION_FLOOR, BLIND3_RECALL_FLOOR = 0.94, 0.86
 # the headline names the small NER calls PERSON / GPE ("Is Netflix making us stupid?"): all linked now
 PLAIN_RECALL_FLOOR = 0.95                       # measured 1.00 (0.83, then 0.91 before)
 

@@ -142,3 +142,13 @@ def test_tkm_mentions_after_the_definition_are_linked(more_nlp):
     text = "Workers at Toyota Kirloskar Motor (TKM) went on strike. TKM said talks would go on."
     result = next(analyze_records(more_nlp, [{"id": "t", "title": "", "text": text}]))
     assert {c["mention"] for c in result["companies"] if c["id"] == "toyota-jp"} >= {"Toyota Kirloskar Motor", "TKM"}
+
+
+def test_first_words_of_names():
+    from nlp.company_gazetteer import first_words
+    firms = [TrackedFirm("geely-hk", "Geely Automobile Holdings Ltd.", (), "HK"),
+             TrackedFirm("ineos-in", "INEOS Styrolution India Limited", (), "IN"),   # a national unit
+             TrackedFirm("tata-m", "Tata Motors Limited", (), "IN"),
+             TrackedFirm("tata-s", "Tata Steel Limited", (), "IN"),                 # two firms start so
+             TrackedFirm("apple-x", "Apple Hospitality REIT", (), "US")]            # a dictionary word
+    assert first_words(firms, {"apple"}) == {"geely-hk": ["Geely"]}
