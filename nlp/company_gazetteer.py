@@ -674,11 +674,12 @@ def _defined_acronyms(doc: Doc) -> dict[str, tuple[int, int]]:
     Corporation (NBC)", "Department of Labour and Employment (DOLE)". A tracked firm's own long name defines
     its acronym too (checked by the caller)."""
     out: dict[str, tuple[int, int]] = {}
-    if "(" not in doc.text:
-        return out
-    for tok in doc:
-        if not (tok.text.isupper() and 2 <= len(tok.text) <= 6 and tok.i >= 2 and doc[tok.i - 1].text == "("
-                and tok.i + 1 < len(doc) and doc[tok.i + 1].text == ")"):
+    for match in re.finditer(r"\(([A-Z][A-Z&.]{1,5})\)", doc.text):      # only where the text writes "(ABC)"
+        bracket = doc.char_span(match.start(), match.start() + 1)
+        if bracket is None or bracket.start < 1 or bracket.end + 1 >= len(doc):
+            continue
+        tok = doc[bracket.end]
+        if not (tok.text == match[1] and doc[tok.i + 1].text == ")"):
             continue
         begin = _long_form_start(doc, tok.i - 1, tok.text)
         if begin is not None:
@@ -720,6 +721,8 @@ NUMERIC_ENTS = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDI
 
 def _inside_entity(doc: Doc, start: int, end: int, labels: frozenset[str]) -> bool:
     """The match lies inside a longer entity with one of these labels."""
+    if doc[start].ent_type_ not in labels:
+        return False
     ent = next((e for e in doc.ents if e.start <= start < e.end), None)
     return ent is not None and ent.label_ in labels and end <= ent.end and ent.end - ent.start > end - start
 
