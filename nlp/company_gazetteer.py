@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from functools import lru_cache
 from collections import defaultdict
 from pathlib import Path
 from typing import Callable, Iterable
@@ -765,6 +766,7 @@ def _same_case(text: str, surface: str) -> bool:
     return not text.isascii() and _same_case(_strip_accents(text), _strip_accents(surface))
 
 
+@lru_cache(maxsize=100_000)    # called for every token of every text with accents: words repeat
 def _strip_accents(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
