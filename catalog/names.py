@@ -227,3 +227,25 @@ def is_safe_alias(alias: str, own_short: str = "") -> bool:
     if key in COMMON_WORDS:
         return False
     return True
+
+
+# Words after which a listed name goes on naming the holding, not the business the news names: "MTN Group
+# Limited" is "MTN", "NSO Group Technologies Ltd." is "NSO", "BHP Group" is "BHP".
+_GROUP_TAIL = re.compile(r"^(?P<head>.*?[^\W_].*?)[\s,]+\(?(?:group|holdings?)\)?(?:\s+(?:holdings?|technologies))?$",
+                         re.I)
+
+
+@lru_cache(maxsize=200_000)
+def group_head(name: str) -> str:
+    """The name in front of a closing "Group" / "Holdings" ("MTN Group Limited" -> "MTN", "Mercedes-Benz
+    Group AG" -> "Mercedes-Benz"), or "" when there is none or it is no name on its own ("Alpha Services and
+    Holdings", "Grupo X, S.A. and Y Group")."""
+    match = _GROUP_TAIL.match(short_name(name))
+    if match is None:
+        return ""
+    head = match["head"].strip(" ,")
+    words = head.split()
+    if (len(head) < 2 or "," in head or words[-1].lower() in ("and", "&", "of", "the", "for")
+            or head.count("(") != head.count(")")):
+        return ""
+    return head

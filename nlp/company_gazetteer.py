@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from functools import lru_cache
 from collections import defaultdict
 from pathlib import Path
 from typing import Callable, Iterable
@@ -30,11 +31,67 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from dataclasses import replace
+
 from catalog.model import TrackedFirm
+from catalog.names import group_head
 
 from .extensions import ensure_extensions, link_key
 from .linking import DEFAULT_FUZZY_CUTOFF, FirmLinker, Link
 from .names import normalise, short_name
+
+
+def group_heads(firms: list[TrackedFirm], common: set[str] = frozenset()) -> dict[str, list[str]]:
+    """Firm id -> the name in front of its closing "Group" / "Holdings" ("MTN" for "MTN Group Limited",
+    "Mercedes-Benz" for "Mercedes-Benz Group AG"): the news names the group so. Skipped when that name is
+    already another firm's name or alias ("Heineken" for Heineken Holding) or two groups share it, and when
+    it is a dictionary word in capitals ("VAT" of VAT Group is the tax)."""
+    taken: dict[str, set[str]] = defaultdict(set)
+    for firm in firms:
+        for surface in firm.names:
+            taken[normalise(surface)].add(firm.id)
+    heads: dict[str, dict[str, str]] = defaultdict(dict)      # key -> firm id -> head
+    for firm in firms:
+        # The firm's own name only: an alias is often a former name, whose head the news no longer uses
+        # ("Denali" of Denali Holding, now Dell Technologies).
+        head = group_head(firm.name)
+        key = normalise(head) if head else ""
+        if head.isupper() and _is_common(head.lower(), common):
+            continue
+        if key and not taken.get(key, set()) - {firm.id}:
+            heads[key].setdefault(firm.id, head)
+    extra: dict[str, list[str]] = defaultdict(list)
+    for key, owners in heads.items():
+        if len(owners) == 1 and key not in taken:
+            fid, head = next(iter(owners.items()))
+            extra[fid].append(head)
+    return dict(extra)
+
+
+def first_words(firms: list[TrackedFirm], common: set[str]) -> dict[str, list[str]]:
+    """Firm id -> the first word of its name when no other firm's name starts with it and it is no
+    dictionary word, place or demonym ("Geely" of Geely Automobile Holdings, "Cognizant" of Cognizant
+    Technology Solutions): the news shortens names so, with or without the NER calling it an ORG."""
+    starts: dict[str, set[str]] = defaultdict(set)
+    taken: set[str] = set()
+    for firm in firms:
+        for surface in firm.names:
+            key = normalise(surface)
+            taken.add(key)
+            if key:
+                starts[key.split()[0]].add(firm.id)
+    out: dict[str, list[str]] = {}
+    for firm in firms:
+        words = short_name(firm.name).split()
+        if len(words) < 2 or len(words[0]) < 4 or not words[0][:1].isupper() or not words[0].isalpha():
+            continue
+        word, key = words[0], normalise(words[0])
+        if (key in taken or len(starts.get(key, ())) != 1 or _is_common(key, common) or word in PLACE_WORDS
+                or any(normalise(w) in PLACE_WORDS_LOWER for w in words[1:])):
+            continue
+        out[firm.id] = [word]
+    return out
+
 
 # Ordinary words that are also company names, for pipelines without a lemmatizer lexicon.
 FALLBACK_COMMON = frozenset(
@@ -45,7 +102,7 @@ FALLBACK_COMMON = frozenset(
 # Dictionary words whose sense in the news is, overwhelmingly, the company: capitalised, they need no
 # further evidence ("Tesla profit slumps", "Meta Poaches Key Google AI Researcher"). Keep this list short:
 # "Apple", "Amazon", "Shell", "Target" are not on it, their other senses are common in the news we read.
-COMPANY_SENSE_FIRST = frozenset("google tesla uber lyft meta".split())
+COMPANY_SENSE_FIRST = frozenset("google tesla uber lyft meta twitter".split())
 # Words near a one-word ordinary name that show it is the company.
 COMPANY_CUES = frozenset(
     "company companies firm firms inc corp corporation ltd plc group share shares stock shareholder "
@@ -61,6 +118,14 @@ NOT_COMPANY_NEXT = frozenset(
     "river rainforest forest basin region jungle delta week weekend month year day time season door step "
     "stage round generation fruit juice tree trees pie sauce warrior warriors".split()
 )
+# What a firm makes or does, written between its name and its legal form ("MRF Tyres Ltd.", "Hyundai Motor").
+TRADE_WORDS = frozenset(
+    "tyres tires motor motors automotive auto steel cement airlines airways bank insurance oil gas energy power "
+    "mining mines metals foods beverages pharmaceuticals pharma chemicals chemical electronics electric "
+    "telecom telecommunications technologies technology industries engineering construction shipping "
+    "logistics cloud".split()
+)
+LEGAL_FORM_WORDS = frozenset("inc inc. corp corp. corporation co co. ltd ltd. limited plc llc ag sa se nv group".split())
 INSTITUTION_WORDS = frozenset(
     "foundation university institute school college museum trust charity union association council party "
     "ministry department centre center hospital federation league committee commission agency".split()
@@ -73,6 +138,7 @@ try:  # country names and demonyms: "Shell Nigeria", "Samsung Vietnam" are still
     PLACE_WORDS = frozenset(w for table in ("names", "demonyms") for name in _PLACES[table] for w in name.split())
 except OSError:  # pragma: no cover
     PLACE_WORDS = frozenset()
+PLACE_WORDS_LOWER = frozenset(w.lower() for w in PLACE_WORDS)
 NOT_COMPANY_ENTS = frozenset(
     "DATE TIME LOC GPE PERSON NORP FAC EVENT CARDINAL ORDINAL QUANTITY WORK_OF_ART LANGUAGE LAW PERCENT".split()
 )
@@ -111,6 +177,7 @@ class CompanyGazetteer:
         self.firms: list[TrackedFirm] = []
         self.blocked: set[tuple[str, str]] = set()   # researchers' "this name is not that firm"
         self.cues: dict[str, re.Pattern] = {}          # firm id -> people and products that identify it
+        self.soft_heads: set[tuple[str, str]] = set()   # derived group heads that are no dictionary word
         self.common: set[str] = set(FALLBACK_COMMON)
         self._reset()
 
@@ -128,15 +195,22 @@ class CompanyGazetteer:
     def set_firms(self, firms: Iterable[TrackedFirm], blocked: Iterable[tuple[str, str]] = ()) -> None:
         """Fill the matcher and the linker. ``blocked``: (normalised name, firm id) pairs never to link."""
         self.firms = list(firms)
+        # Derived from the name alone, a group's head is weaker than a listed alias: it links only with
+        # company evidence, as an ordinary word does ("VAT" for VAT Group, "Meiji" for Meiji Holdings).
+        common = self.common = _common_lexicon(self.nlp)
+        heads = group_heads(self.firms, common)
+        for fid, words in first_words(self.firms, common).items():
+            heads.setdefault(fid, []).extend(w for w in words if w not in heads.get(fid, ()))
+        derived = {(fid, head) for fid, names in heads.items() for head in names}
+        named = [replace(f, aliases=(*f.aliases, *heads[f.id])) if f.id in heads else f for f in self.firms]
         self.blocked = {tuple(pair) for pair in blocked}
         # One pattern per firm, compiled once: matching runs for every doubtful mention.
         self.cues = {f.id: re.compile(r"\b(?:" + "|".join(map(re.escape, f.cues)) + r")\b")
                      for f in self.firms if f.cues}
         self._reset()
-        common = self.common = _common_lexicon(self.nlp)
         by_key: dict[str, list[tuple[str, str, bool, bool]]] = defaultdict(list)
         surfaces: list[tuple[str, str]] = []
-        for firm in self.firms:
+        for firm in named:
             seen: set[str] = set()
             for surface in (firm.name, short_name(firm.name), *firm.aliases):
                 surface = surface.strip()
@@ -144,6 +218,7 @@ class CompanyGazetteer:
                     seen.add(surface)
                     surfaces.append((firm.id, surface))
         protected: set[str] = set()
+        self.soft_heads = set()
         docs = self.nlp.tokenizer.pipe(s for _, s in surfaces)
         for (fid, surface), pdoc in zip(surfaces, docs):
             words = [t.lower_ for t in pdoc if not t.is_punct]
@@ -153,16 +228,19 @@ class CompanyGazetteer:
             acronym = surface.isupper() and len(surface) <= 5
             ordinary = letter or all(_is_common(w, common) for w in words)
             needs_case = acronym or ordinary
-            needs_evidence = ordinary and len(words) == 1 and words[0] not in COMPANY_SENSE_FIRST
+            needs_evidence = (ordinary and len(words) == 1 and words[0] not in COMPANY_SENSE_FIRST
+                              or (fid, surface) in derived)
             if needs_evidence:
                 protected.add(normalise(surface))
+            if (fid, surface) in derived and not ordinary:
+                self.soft_heads.add((fid, surface))
             key = " ".join(t.lower_ for t in pdoc)
             if key not in by_key:
                 self.matcher.add(key, [pdoc])
             by_key[key].append((fid, surface, needs_case, needs_evidence))
         self.entries = dict(by_key)
-        self.linker = FirmLinker(self.firms, fuzzy_cutoff=self.fuzzy_cutoff, protected_keys=protected,
-                                 blocked=self.blocked)
+        self.linker = FirmLinker(named, fuzzy_cutoff=self.fuzzy_cutoff, protected_keys=protected,
+                                 blocked=self.blocked, place_words=PLACE_WORDS)
 
     # -- processing ----------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
@@ -173,6 +251,9 @@ class CompanyGazetteer:
         rejected: list[tuple[int, int]] = []
         defined = _defined_acronyms(doc)
         matches = self._matches(doc)
+        starts_of = self._other_name_starts(matches)
+        match_starts = frozenset(s for _, s, _ in matches)
+        surnames = self._surnames(doc, matches)
         for match_id, start, end in matches:
             text = doc[start:end].text
             if text in defined and not self._defines_own_acronym(doc, matches, defined[text], match_id):
@@ -184,7 +265,7 @@ class CompanyGazetteer:
             for fid, surface, needs_case, needs_evidence in self.entries[self.nlp.vocab.strings[match_id]]:
                 if self.blocked and self.linker.is_blocked(normalise(text), fid):
                     continue
-                if needs_case and text != surface and not (len(text) > 3 and text == surface.upper()):
+                if needs_case and not _same_case(text, surface):
                     continue
                 if needs_evidence and not text[:1].isupper():
                     continue
@@ -195,23 +276,32 @@ class CompanyGazetteer:
                 # Inside a longer ORG: an ordinary-word name is another body ("Apple Daily", "Federal
                 # Reserve"); a distinctive one only inside an institution ("Thomson Reuters Foundation"),
                 # since the small model stretches entities over title-case headlines ("OpenAI Removed").
-                if self._inside_other_org(doc, start, end, strict=needs_case):
+                if self._inside_other_org(doc, start, end, strict=needs_case,
+                                          other_names=starts_of.get(fid, frozenset()),
+                                          trade=not needs_evidence or (fid, surface) in self.soft_heads):
                     continue
-                if needs_case and end - start > 1 and ent_labels & MULTI_WORD_VETO:
-                    continue      # "Renewable Energy Week", "Southern California"
+                if _inside_entity(doc, start, end, NUMERIC_ENTS):
+                    continue      # "the first millennium BCE", "Q3 2024": part of a date or an amount
+                if needs_case and end - start > 1 and _mostly_labelled(doc, start, end, MULTI_WORD_VETO):
+                    continue      # "Renewable Energy Week", "Southern California" (not "The Mail on Sunday")
                 if (needs_evidence and end - start == 1 and start > 0 and not doc[start].is_sent_start
                         and doc[start - 1].is_alpha and doc[start - 1].text[:1].isupper()
                         and doc[start - 1].lower_ != "the" and not doc[start - 1].is_sent_start
-                        and doc[start - 1].ent_type_ not in ("NORP", "GPE", "LOC")
+                        and doc[start - 1].ent_type_ not in ("NORP", "GPE", "LOC", "DATE", "TIME")
                         and not _title_case(doc, start)):
                     continue      # "Seven News", "Geo News": an ordinary-word name as the tail of another
-                    # name (but "Indian Toyota workers", "German Carnival": an adjective of origin)
-                if end - start == 1 and not _coined(text) and _part_of_a_full_name(doc, start, self.common):
+                    # name (but "Indian Toyota workers", "German Carnival": an adjective of origin; "On Monday
+                    # Ryanair’s chief": a date)
+                if end - start == 1 and not _coined(text) and (_part_of_a_full_name(doc, start, self.common)
+                                                               or text in surnames):
                     continue      # "Tim Moore", "Kamala Harris", "Michael Dell": a person, not the firm
                 if (not needs_evidence and end - start == 1 and ent_labels & PERSON_OR_PLACE
-                        and not _coined(text) and _person_or_place_here(doc, start, text, self.common)):
+                        and not _coined(text) and _person_or_place_here(doc, start, text, self.common,
+                                                                         names=match_starts)):
                     needs_evidence, strict = True, False   # "Raymond", "Harris": a person here, unless cues
                 (weak if needs_evidence else strong).append((fid, surface))
+            if weak and all(c in self.soft_heads for c in weak):
+                strict = False    # "MTN", "NSO": a company word or an ORG label is enough, as for a name
             if strong:
                 accepted.append((start, end, strong))
                 strong_firms.update(f for f, _ in strong)
@@ -220,6 +310,7 @@ class CompanyGazetteer:
             else:
                 rejected.append((start, end))
         strong_tokens = {i for s, e, _ in accepted for i in range(s, e)}
+        doubtful: list[tuple[int, int, list[tuple[str, str]], bool]] = []
         for start, end, cands, strict in pending:
             if self._cue_named(doc, cands) or _listed_with(doc, start, end, strong_tokens):
                 accepted.append((start, end, cands))
@@ -233,8 +324,17 @@ class CompanyGazetteer:
             elif any(f in strong_firms for f, _ in cands) or self._has_evidence(doc, start, end, strict):
                 accepted.append((start, end, cands))
             else:
+                doubtful.append((start, end, cands, strict))
+        # One sense per document: once the text shows a name is the firm, its other mentions are too, unless
+        # their own context says otherwise ("the Amazon river", a date, a place).
+        named_firms = {f for _, _, cands in accepted for f, _ in cands}
+        for start, end, cands, strict in doubtful:
+            if any(f in named_firms for f, _ in cands) and not self._vetoed(doc, start, end, strict):
+                accepted.append((start, end, cands))
+            else:
                 rejected.append((start, end))
 
+        accepted += _acronym_mentions(doc, defined, accepted)
         spans: list[Span] = []
         by_span = {}
         for start, end, cands in accepted:
@@ -288,6 +388,35 @@ class CompanyGazetteer:
             matches = sorted(set(matches) | set(self.matcher(folded)), key=lambda m: (m[1], m[2]))
         return matches
 
+    def _surnames(self, doc: Doc, matches: list[tuple[int, int, int]]) -> set[str]:
+        """One-word names the text gives as a person's surname: the last word of a full name the NER tags
+        PERSON, or a name right after a given name that is no English word, place or other name ("artist
+        Tomomi Shimizu ... Shimizu, 50, told Reuters"): a person wherever the text uses them, even where
+        the NER sees no PERSON there."""
+        starts = {s for _, s, _ in matches}
+        # the NER's full names ("Sarah Ferguson"): their last word alone is the person elsewhere in the text
+        out = {e[-1].text for e in doc.ents if e.label_ == "PERSON" and len(e) > 1 and e[-1].text[:1].isupper()
+               and all(t.text[:1].isupper() for t in e)}
+        for _, start, end in matches:
+            if end - start != 1 or start == 0 or _coined(doc[start].text):
+                continue
+            given = doc[start - 1]
+            if (given.is_alpha and len(given) > 1 and given.text[0].isupper() and not given.is_upper
+                    and given.i not in starts and given.text not in PLACE_WORDS
+                    and not _is_common(given.lower_, self.common) and given.ent_type_ not in ("NORP", "GPE", "LOC")
+                    and not (end < len(doc) and doc[end].lower_ in LEGAL_FORM_WORDS)):
+                out.add(doc[start].text)
+        return out
+
+    def _other_name_starts(self, matches: list[tuple[int, int, int]]) -> dict[str, frozenset[int]]:
+        """Firm id -> the tokens where the name of some other firm starts."""
+        strings = self.nlp.vocab.strings
+        firms_at: dict[int, set[str]] = defaultdict(set)
+        for match_id, start, _ in matches:
+            firms_at[start].update(fid for fid, *_ in self.entries[strings[match_id]])
+        every = {fid for fids in firms_at.values() for fid in fids}
+        return {fid: frozenset(i for i, fids in firms_at.items() if fids - {fid}) for fid in every}
+
     def _defines_own_acronym(self, doc: Doc, matches: list[tuple[int, int, int]], span: tuple[int, int],
                              match_id: int) -> bool:
         """The long name defining the acronym is itself a name of one of the acronym's firms:
@@ -311,10 +440,14 @@ class CompanyGazetteer:
         return Link(fid, self.linker.names.get(fid, surface), 0.9, f"exact alias '{surface}'")
 
     @staticmethod
-    def _inside_other_org(doc: Doc, start: int, end: int, strict: bool = True) -> bool:
+    def _inside_other_org(doc: Doc, start: int, end: int, strict: bool = True,
+                          other_names: frozenset[int] = frozenset(), trade: bool = False) -> bool:
         """The match sits in a longer ORG entity: ``strict``, one that is more than the name plus a legal
         form or a country ("China Geo", "Apple Daily"); else one that is an institution of another kind
-        ("Thomson Reuters Foundation", "Samsung Medical Centre")."""
+        ("Thomson Reuters Foundation", "Samsung Medical Centre", "Alphabet Workers Union"). ``other_names``:
+        tokens where another firm's name starts; a title-case entity holding one is a headline the model
+        ran together ("Meta Poaches Key Google AI Researcher"), not a name. ``trade``: a name that is no
+        dictionary word stays the firm when what it makes follows it ("MRF Tyres Ltd.")."""
         for i in range(start, end):
             tok = doc[i]
             if tok.ent_type_ != "ORG":
@@ -326,35 +459,53 @@ class CompanyGazetteer:
             line = [t for t in doc[ent.start:ent.end]
                     if not any("\n" in b.text for b in doc[min(t.i, i):max(t.i, i) + 1])]
             extra = [t for t in line if not start <= t.i < end]
-            if _title_case(doc, i) and any(t.pos_ in ("VERB", "AUX", "ADP") for t in extra):
+            if end < len(doc) and _possessive_mark(doc, end) and all(t.i >= end for t in extra):
+                return False   # "Amazon’s Bessemer plant": what the firm owns, not a longer name
+            if _title_case(doc, i) and any(t.pos_ in ("VERB", "AUX", "ADP") or t.i in other_names for t in extra):
                 return False   # "Spain Orders Criminal Investigation Into X,": a headline, not a name
-            if not strict:
+            if not strict or any(t.lower_ in INSTITUTION_WORDS for t in extra):
                 return any(t.lower_ in INSTITUTION_WORDS for t in extra)
             # "Google Earnings", "Apple shares": the firm and a company word, not another body
             return any(t.lower_ not in ORG_FILLER and t.text not in PLACE_WORDS and not t.is_punct
-                       and t.lower_ not in COMPANY_CUES for t in extra)
+                       and not t.like_num and t.lower_ not in COMPANY_CUES
+                       and not (trade and t.lower_ in TRADE_WORDS) for t in extra)
         return False
 
     @staticmethod
-    def _has_evidence(doc: Doc, start: int, end: int, strict: bool = True) -> bool:
-        """Company words near the match; ``strict`` (ordinary-word names) also vetoes on the NER label."""
+    def _vetoed(doc: Doc, start: int, end: int, strict: bool = True) -> bool:
+        """The match's own context says it is no firm: a place or time word after it ("the Amazon river");
+        ``strict`` (ordinary-word names): a non-company NER label, "the" before it, or "a" heading it."""
         if end < len(doc) and doc[end].lower_ in NOT_COMPANY_NEXT:
+            return True
+        if not strict or _named_as_company(doc, start, end):
+            return False      # "telecoms giant Orange", "a spokesman for Twitter", whatever the NER says
+        if {doc[i].ent_type_ for i in range(start, end)} & NOT_COMPANY_ENTS:
+            return True
+        before = start - 1
+        while before > 0 and doc[before].pos_ == "ADJ" and doc[before].is_lower:
+            before -= 1       # "the beautiful Dolomite slopes", "Cologne's famed Carnival"
+        if before >= 0 and doc[before].lower_ in ("the", "their", "its", "his", "her", "our", "my", "your"):
+            return True       # "the Amazon", "their Carnival parades"; firms rarely take an article
+        # "a Target for Trump" (but "an Amazon van", "a Pepsi bottling center")
+        return start > 0 and doc[start - 1].lower_ in ("a", "an") and doc[end - 1].head.i < end
+
+    @classmethod
+    def _has_evidence(cls, doc: Doc, start: int, end: int, strict: bool = True) -> bool:
+        """Company words near the match, unless :meth:`_vetoed`."""
+        if cls._vetoed(doc, start, end, strict):
             return False
+        if _named_as_company(doc, start, end):
+            return True
         ent_labels = {doc[i].ent_type_ for i in range(start, end)} - {""}
-        if strict and ent_labels & NOT_COMPANY_ENTS:
-            return False
-        if strict and start > 0 and doc[start - 1].lower_ == "the":
-            return False      # "the Amazon", "the Orange"; firms rarely take an article
-        if strict and start > 0 and doc[start - 1].lower_ in ("a", "an") and doc[end - 1].dep_ != "compound":
-            return False      # "a Target for Trump" (but "an Amazon van" is the firm's van)
         first = doc[start]
         sent = first.sent if doc.has_annotation("SENT_START") else doc[:]
         lo, hi = max(sent.start, start - 5), min(sent.end, end + 5)
         cue = any(doc[i].lower_ in COMPANY_CUES or doc[i].lemma_.lower() in COMPANY_CUES
                   for i in range(lo, hi) if not start <= i < end)
         possessive = end < len(doc) and doc[end].lower_ in ("'s", "’s")
-        if "ORG" in ent_labels:
+        if "ORG" in ent_labels and not (strict and _title_case(doc, start)):
             return True       # the NER calls exactly this an organisation, and no place/time word follows
+            # (but in a title-case headline it calls most capitalised words so: "Legacy of Ford’s Pardon")
         if not strict:
             return cue or possessive
         if first.is_sent_start and first.dep_ not in ("nsubj", "nsubjpass", "compound", "poss"):
@@ -405,6 +556,38 @@ class CompanyGazetteer:
                         for r in rows), blocked=cfg.get("blocked", ()))
 
 
+# A noun that, right before a name, says what it is: "telecoms giant Orange", "retailer Target".
+COMPANY_NOUNS = frozenset(
+    "company firm giant group retailer supplier maker carmaker automaker chipmaker manufacturer brand chain "
+    "conglomerate subsidiary operator provider carrier airline bank lender insurer insurance startup "
+    "start-up developer publisher broadcaster network outlet service platform".split()
+)
+# People and parts of a firm named with "for", "at", "of": "a spokesman for Twitter", "workers at Amazon".
+COMPANY_PEOPLE = frozenset(
+    "spokesman spokeswoman spokesperson spokespeople representative executive executives ceo chief founder "
+    "co-founder owner owners employee employees worker workers staff shareholders shares stake unit "
+    "subsidiary division".split()
+)
+
+
+def _named_as_company(doc: Doc, start: int, end: int) -> bool:
+    """The words right around the name say it is a firm: a company noun before it ("telecoms giant Orange",
+    "UK telecom company BT") or in apposition ("the largest retailer, Woolworths,"), a spokesperson, worker
+    or part of it ("a spokesman for Twitter"), or its possessive with a company word close after ("Orange’s
+    2018 revenues", "Amazon’s Bessemer plant")."""
+    if start > 0 and doc[start - 1].lower_ in COMPANY_NOUNS and doc[start - 1].pos_ == "NOUN":
+        return True
+    head = doc[end - 1]
+    if head.dep_ == "appos" and head.head.lemma_.lower() in COMPANY_NOUNS or any(
+            child.dep_ == "appos" and child.lemma_.lower() in COMPANY_NOUNS for child in head.children):
+        return True   # "Australia’s largest retailer, Woolworths, ranks", "Twitch, a live-streaming service,"
+    if start > 1 and doc[start - 1].lower_ in ("for", "at", "of", "from") and doc[start - 2].lower_ in COMPANY_PEOPLE:
+        return True
+    return (end < len(doc) and doc[end].lower_ in ("'s", "’s")
+            and any(t.lower_ in COMPANY_CUES or t.lemma_.lower() in COMPANY_CUES
+                    for t in doc[end + 1:min(len(doc), end + 6)] if not t.is_sent_start))
+
+
 PLATFORM_WORDS = frozenset("outage outages users user platform app posts post account accounts "
                            "social moderation content".split())
 LETTER_PRECEDERS = frozenset("generation gen figure fig table brand player project model series type vitamin "
@@ -428,10 +611,25 @@ def _letter_name_here(doc: Doc, i: int) -> bool:
     return any(t.lower_ in PLATFORM_WORDS or t.lemma_.lower() in PLATFORM_WORDS for t in sent if t.i != i)
 
 
+LIST_SEPARATORS = frozenset({",", "and", "&", "or", ";"})
+
+
 def _listed_with(doc: Doc, start: int, end: int, firm_tokens: set[int]) -> bool:
-    """The match is coordinated with a firm found without doubt ("Into X, Meta, and TikTok")."""
+    """The match is coordinated with a firm found without doubt ("Into X, Meta, and TikTok"), by the parse
+    or, where the parse wanders, as the next item of a written list ("AT&T, Cricket, Telefónica")."""
     tok = doc[end - 1]
-    return any(t.i in firm_tokens for t in (*tok.conjuncts, tok.head) if t.dep_ == "conj" or tok.dep_ == "conj")
+    if any(t.i in firm_tokens for t in (*tok.conjuncts, tok.head) if t.dep_ == "conj" or tok.dep_ == "conj"):
+        return True
+    for step, edge in ((-1, start - 1), (1, end)):
+        i = edge
+        while 0 <= i < len(doc) and doc[i].lower_ in LIST_SEPARATORS and abs(i - edge) < 2:
+            i += step
+        if step < 0 and i != edge and i > 0 and doc[i].text == ")":
+            opening = next((j for j in range(i - 1, max(-1, i - 8), -1) if doc[j].text == "("), None)
+            i = opening - 1 if opening else i      # "BYD (no. 43), and Geely": past the aside
+        if i != edge and 0 <= i < len(doc) and i in firm_tokens:
+            return True
+    return False
 
 
 def _part_of_a_full_name(doc: Doc, i: int, common: set[str]) -> bool:
@@ -452,7 +650,7 @@ def _part_of_a_full_name(doc: Doc, i: int, common: set[str]) -> bool:
     return sum(t.text[:1].isupper() for t in words) < 0.6 * len(words)
 
 
-def _person_or_place_here(doc: Doc, i: int, word: str, common: set[str]) -> bool:
+def _person_or_place_here(doc: Doc, i: int, word: str, common: set[str], names: frozenset[int] = frozenset()) -> bool:
     """The NER's PERSON / place label on a one-word name is believed when the entity is longer than the
     name ("Kamala Harris"), the word is a place we know, or the document names a person ending with it
     ("Kamala Harris ... Harris said"); a lone "Netflix" or "Temu" labelled PERSON or GPE, as the small
@@ -460,18 +658,53 @@ def _person_or_place_here(doc: Doc, i: int, word: str, common: set[str]) -> bool
     ent = next((e for e in doc.ents if e.start <= i < e.end), None)
     if ent is None or word in PLACE_WORDS:
         return True
+    if ent.label_ in ("GPE", "LOC") and any(t.ent_type_ in ("GPE", "LOC") and t.i not in names
+                                             for t in doc[i].conjuncts):
+        return True   # "Alexandria and Suez": one place of several (not "Netflix or Spotify", both names)
     if len(ent) > 1 and not all(_is_common(t.lower_, common) or _is_common(t.lemma_.lower(), common) or t.is_punct
                                 for t in ent if t.i != i):
         return True   # "Kamala Harris"; but "Instagram Promised" is a title-case headline, not a name
     return any(e.label_ == "PERSON" and len(e) > 1 and e[-1].text == word for e in doc.ents)
 
 
+ACRONYM_FUNCTION_WORDS = frozenset("of and for the de del des du la le y et".split())
+
+
 def _defined_acronyms(doc: Doc) -> dict[str, tuple[int, int]]:
     """Acronyms the text defines for a longer name, with the tokens of that name: "Namibian Broadcasting
-    Corporation (NBC)". A tracked firm's own long name defines its acronym too (checked by the caller)."""
+    Corporation (NBC)", "Department of Labour and Employment (DOLE)". A tracked firm's own long name defines
+    its acronym too (checked by the caller)."""
     out: dict[str, tuple[int, int]] = {}
-    if "(" not in doc.text:
-        return out
+    for match in re.finditer(r"\(([A-Z][A-Z&.]{1,5})\)", doc.text):      # only where the text writes "(ABC)"
+        bracket = doc.char_span(match.start(), match.start() + 1)
+        if bracket is None or bracket.start < 1 or bracket.end + 1 >= len(doc):
+            continue
+        tok = doc[bracket.end]
+        if not (tok.text == match[1] and doc[tok.i + 1].text == ")"):
+            continue
+        begin = _long_form_start(doc, tok.i - 1, tok.text)
+        if begin is not None:
+            out[tok.text] = (begin, tok.i - 1)
+    return out
+
+
+def _long_form_start(doc: Doc, paren: int, acronym: str) -> int | None:
+    """Where the name before ``(ACRONYM)`` starts: reading back from the bracket, each capitalised word gives
+    the next letter from the end, a small word ("of", "and") may give one, and any other word ends it."""
+    k, i = len(acronym) - 1, paren - 1
+    while k >= 0 and i >= 0 and paren - i <= 2 * len(acronym) + 2:
+        word = doc[i]
+        if word.is_alpha and word.text[0].isupper():
+            if word.text[0] != acronym[k]:
+                return None
+            k -= 1
+        elif word.lower_ in ACRONYM_FUNCTION_WORDS:
+            if word.text[0].upper() == acronym[k] and k > 0:
+                k -= 1
+        elif word.is_alpha:
+            return None
+        i -= 1
+    return i + 1 if k < 0 else None
     for tok in doc:
         if not (tok.text.isupper() and 2 <= len(tok.text) <= 6 and tok.i >= 2 and doc[tok.i - 1].text == "("
                 and tok.i + 1 < len(doc) and doc[tok.i + 1].text == ")"):
@@ -484,11 +717,56 @@ def _defined_acronyms(doc: Doc) -> dict[str, tuple[int, int]]:
     return out
 
 
+NUMERIC_ENTS = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"})
+
+
+def _inside_entity(doc: Doc, start: int, end: int, labels: frozenset[str]) -> bool:
+    """The match lies inside a longer entity with one of these labels."""
+    if doc[start].ent_type_ not in labels:
+        return False
+    ent = next((e for e in doc.ents if e.start <= start < e.end), None)
+    return ent is not None and ent.label_ in labels and end <= ent.end and ent.end - ent.start > end - start
+
+
+def _possessive_mark(doc: Doc, i: int) -> bool:
+    """Token i makes the word before it possessive: "’s", or a bare apostrophe after an s ("Fox News’")."""
+    return doc[i].lower_ in ("'s", "’s") or (doc[i].text in ("'", "’") and i > 0 and doc[i - 1].lower_.endswith("s")
+                                            and not doc[i - 1].whitespace_)
+
+
+def _mostly_labelled(doc: Doc, start: int, end: int, labels: frozenset[str]) -> bool:
+    """Most of the match's tokens carry one of the NER labels."""
+    return 2 * sum(doc[i].ent_type_ in labels for i in range(start, end)) > end - start
+
+
+def _acronym_mentions(doc: Doc, defined: dict[str, tuple[int, int]],
+                      accepted: list[tuple[int, int, list[tuple[str, str]]]]) -> list[tuple[int, int, list]]:
+    """An acronym the text defines with a firm's name ("Toyota Kirloskar Motor (TKM)") is that firm wherever
+    the text uses it."""
+    named = {(s, e): cands for s, e, cands in accepted}
+    taken = {i for s, e, _ in accepted for i in range(s, e)}
+    out = []
+    for acronym, span in defined.items():
+        cands = named.get(span)
+        if cands:
+            out += [(t.i, t.i + 1, cands) for t in doc if t.text == acronym and t.i not in taken]
+    return out
+
+
 def _coined(word: str) -> bool:
     """A coined brand spelling no person or place has: "HireVue", "BlackRock", "3M"."""
     return any(ch.isupper() for ch in word[1:]) and not word.isupper() or any(ch.isdigit() for ch in word)
 
 
+def _same_case(text: str, surface: str) -> bool:
+    """The mention is written as the name is (or in capitals), accents aside: "France Télécom" is "France
+    Telecom", "Next" is not "NEXT" (too short to tell a shouted word), "VODAFONE" is "Vodafone"."""
+    if text == surface or len(text) > 3 and text == surface.upper():
+        return True
+    return not text.isascii() and _same_case(_strip_accents(text), _strip_accents(surface))
+
+
+@lru_cache(maxsize=100_000)    # called for every token of every text with accents: words repeat
 def _strip_accents(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 

@@ -2,7 +2,8 @@
 
 Order of attempts:
 1. exact lookup of the normalised mention among the normalised names and aliases;
-2. a one-word mention that starts the names of exactly one firm ("Samsung" -> "Samsung Electronics");
+2. a one-word mention that starts the names of exactly one firm ("Samsung" -> "Samsung Electronics"), unless
+   that firm's name places it in a country (a national unit of an untracked group: "INEOS Styrolution India");
 3. rapidfuzz ``fuzz.ratio`` over a small candidate block (the keys sharing a distinctive token with the
    mention), always with ``score_cutoff``.
 Results are cached per mention. A firm whose ``parent_id`` is tracked also yields its parent(s), and a joint
@@ -18,6 +19,8 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Protocol
 
 from rapidfuzz import fuzz, process
+
+from catalog.names import group_head
 
 from .names import normalise
 
@@ -59,17 +62,22 @@ class FirmLinker:
 
     def __init__(self, firms: Iterable[FirmLike], *, fuzzy_cutoff: float = DEFAULT_FUZZY_CUTOFF,
                  max_block: int = 500, protected_keys: Iterable[str] = (),
-                 blocked: Iterable[tuple[str, str]] = ()):
+                 blocked: Iterable[tuple[str, str]] = (), place_words: Iterable[str] = ()):
         self.fuzzy_cutoff = fuzzy_cutoff
         self.max_block = max_block
         self.protected_keys = set(protected_keys)   # keys only the gazetteer's case/evidence rules may link
         self.blocked = set(blocked)                 # (normalised name, firm id) a researcher ruled out
+        self.place_words = frozenset(w.lower() for w in place_words)   # country names, demonyms
         self.names: dict[str, str] = {}
         self.parents: dict[str, str] = {}
         self.partners: dict[str, tuple[str, ...]] = {}
         self.exact: dict[str, list[tuple[str, bool]]] = defaultdict(list)   # key -> [(firm id, is main name)]
+        self.group_keys: dict[str, str] = {}         # firm id -> its name's head before "Group" / "Holdings"
         for firm in firms:
             self.names[firm.id] = firm.name
+            head = group_head(firm.name)
+            if head:
+                self.group_keys[firm.id] = normalise(head)
             if firm.parent_id:
                 self.parents[firm.id] = firm.parent_id
             if getattr(firm, "partner_ids", ()):
@@ -106,8 +114,10 @@ class FirmLinker:
             fid, main = cands[0]
             kind = "name" if main else "alias"
             return Link(fid, self.names[fid], 1.0 if main else 0.95, f"exact {kind} '{surface}'")
-        # Prefer a firm whose main name it is, then a top-level firm (no parent), then the shortest id.
-        fid, main = sorted(cands, key=lambda c: (not c[1], c[0] in self.parents, len(c[0]), c[0]))[0]
+        # Prefer a firm whose main name it is, then the group whose name it heads ("SoftBank" is SoftBank
+        # Group Corp., not its unit SoftBank Corp.), then a top-level firm (no parent), then the shortest id.
+        fid, main = sorted(cands, key=lambda c: (not c[1], self.group_keys.get(c[0]) != key, c[0] in self.parents,
+                                                 len(c[0]), c[0]))[0]
         conf = max(0.5, round(0.95 - 0.1 * (len(cands) - 1), 2))
         return Link(fid, self.names[fid], conf, f"exact alias '{surface}' (shared by {len(cands)} firms)")
 
@@ -132,6 +142,8 @@ class FirmLinker:
         if len(key) < 4:
             return None
         prefix = self.first_tokens.get(key)
+        if prefix and len(prefix) == 1 and self._regional(next(iter(prefix))):
+            prefix = None     # "Ineos" is the group, not its one tracked unit "INEOS Styrolution India"
         if prefix and len(prefix) == 1 and not self.is_blocked(key, next(iter(prefix))):
             # "Samsung" when only one tracked firm's names start with it ("Samsung Electronics")
             fid = next(iter(prefix))
@@ -168,6 +180,10 @@ class FirmLinker:
         shown = self.names[exact.firm_id] if normalise(self.names[exact.firm_id]) == cand_key else cand_key
         return replace(exact, confidence=round(min(exact.confidence, score / 100) * 0.9, 3),
                        reason=f"fuzzy {score:.0f} on '{shown}'")
+
+    def _regional(self, firm_id: str) -> bool:
+        """The firm's name places it in one country after its first word: a national unit of a group."""
+        return any(tok in self.place_words for tok in normalise(self.names[firm_id]).split()[1:])
 
     def is_blocked(self, key: str, firm_id: str) -> bool:
         return (key, firm_id) in self.blocked

@@ -83,3 +83,72 @@ def test_an_acronym_the_text_defines_is_not_the_tracked_firm(nlp):
             "Alongside him during the NBC interview was the minister of mines.")
     assert firm_ids(nlp, "President speaks on mining", text) == []
     assert firm_ids(nlp, "NBC News reports Comcast job cuts") == ["comcast-us"]
+
+
+@pytest.mark.parametrize("name,head", [
+    ("MTN Group Limited", "MTN"), ("NSO Group Technologies Ltd.", "NSO"), ("Mercedes-Benz Group AG", "Mercedes-Benz"),
+    ("DBS Group Holdings Ltd", "DBS"), ("Samsung Electronics Co., Ltd.", ""), ("Group 1 Automotive", ""),
+    ("Alpha Services and Holdings S.A.", ""),
+])
+def test_group_head(name, head):
+    from catalog.names import group_head
+    assert group_head(name) == head
+
+
+MORE_FIRMS = [TrackedFirm("mtn-za", "MTN Group Limited", ("MTN Group",), "ZA"),
+              TrackedFirm("vat-ch", "VAT Group AG", (), "CH"),
+              TrackedFirm("orange-fr", "Orange S.A.", ("Orange",), "FR"),
+              TrackedFirm("att-us", "AT&T Inc.", ("AT&T",), "US"),
+              TrackedFirm("cricket-us", "Cricket Wireless LLC", ("Cricket",), "US"),
+              TrackedFirm("toyota-jp", "Toyota Motor Corporation", ("Toyota", "Toyota Kirloskar Motor"), "JP"),
+              TrackedFirm("dole-ie", "Dole plc", ("DOLE",), "IE"),
+              TrackedFirm("shimizu-jp", "Shimizu Corporation", ("Shimizu",), "JP"),
+              TrackedFirm("twitter-us", "X Corp.", ("Twitter",), "US")]
+
+
+@pytest.fixture(scope="module")
+def more_nlp():
+    return build_pipeline(MORE_FIRMS)
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a group's head links with company evidence; a dictionary word in capitals is not a head
+    ("He bought the line from service provider MTN last year.", ["mtn-za"]),
+    ("The budget confirmed VAT on private school fees.", []),
+    # a company noun right before, or a spokesperson for it, outweighs the NER's label
+    ("Telecoms giant Orange was found guilty today of moral harassment.", ["orange-fr"]),
+    ("A spokesman for Twitter told the Post that the data was compromised.", ["twitter-us"]),
+    # the next item of a written list of firms
+    ("Five of them replied (AT&T, Cricket, Verizon and Vodafone).", ["att-us", "cricket-us"]),
+    # an acronym the text defines: with small words, not the tracked firm; with the firm's name, the firm
+    ("The Department of Labour and Employment (DOLE) ordered a ban.", []),
+    ("Workers at Toyota Kirloskar Motor (TKM) went on strike. TKM said talks would go on.", ["toyota-jp"]),
+    # a surname after a given name that is no English word is a person, there and later
+    ("The manga by artist Tomomi Shimizu went viral. Shimizu, 50, told reporters she was surprised.", []),
+])
+def test_evidence_rules(more_nlp, text, expected):
+    assert firm_ids(more_nlp, "", text) == expected
+
+
+def test_one_sense_per_document(more_nlp):
+    # the second "Orange" has no company word of its own: the first one shows what the text means
+    text = "Telecoms giant Orange was fined on Friday. Critics said the sum was small. Orange will appeal, lawyers said."
+    result = next(analyze_records(more_nlp, [{"id": "t", "title": "", "text": text}]))
+    assert sorted(c["start"] for c in result["companies"] if c["id"] == "orange-fr") == [
+        text.index("Orange"), text.rindex("Orange")]
+
+
+def test_tkm_mentions_after_the_definition_are_linked(more_nlp):
+    text = "Workers at Toyota Kirloskar Motor (TKM) went on strike. TKM said talks would go on."
+    result = next(analyze_records(more_nlp, [{"id": "t", "title": "", "text": text}]))
+    assert {c["mention"] for c in result["companies"] if c["id"] == "toyota-jp"} >= {"Toyota Kirloskar Motor", "TKM"}
+
+
+def test_first_words_of_names():
+    from nlp.company_gazetteer import first_words
+    firms = [TrackedFirm("geely-hk", "Geely Automobile Holdings Ltd.", (), "HK"),
+             TrackedFirm("ineos-in", "INEOS Styrolution India Limited", (), "IN"),   # a national unit
+             TrackedFirm("tata-m", "Tata Motors Limited", (), "IN"),
+             TrackedFirm("tata-s", "Tata Steel Limited", (), "IN"),                 # two firms start so
+             TrackedFirm("apple-x", "Apple Hospitality REIT", (), "US")]            # a dictionary word
+    assert first_words(firms, {"apple"}) == {"geely-hk": ["Geely"]}

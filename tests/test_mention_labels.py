@@ -1,6 +1,7 @@
 """The hand-labelled company-mention sets for measuring the firm linker: ``bench/labels/mentions.jsonl`` (the
-development set), ``bench/labels/mentions_test.jsonl`` (labelled blind, since tuned on) and
-``bench/labels/mentions_blind2.jsonl`` (the second blind set, labelled before the rules were tuned on it).
+development set), ``bench/labels/mentions_test.jsonl`` and ``bench/labels/mentions_blind2.jsonl`` (each labelled
+blind, since tuned on) and ``bench/labels/mentions_blind3.jsonl`` (the third blind set, labelled before the rules
+were tuned on it).
 
 The annotations live in the project; the text they point at stays in ``../shared``. The shape checks run
 everywhere; the ones that resolve the text skip when ``../shared`` is absent, except in CI (``CI=true``),
@@ -16,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from bench.labels import UnresolvedRef
-from bench.labels.mentions import (CASES, MENTIONS_BLIND2_PATH, MENTIONS_PATH, MENTIONS_TEST_PATH, load_mentions,
-                                   read_rows)
+from bench.labels.mentions import (CASES, MENTIONS_BLIND2_PATH, MENTIONS_BLIND3_PATH, MENTIONS_PATH,
+                                   MENTIONS_TEST_PATH, feed_item_text, load_mentions, read_rows, resolve_text)
 
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 NEEDED = (
@@ -28,7 +29,8 @@ NEEDED = (
     SHARED_DIR / "data" / "hr-news" / "dev.json",
     SHARED_DIR / "data" / "hr-news" / "train.json",
 )
-SETS = {"dev": (MENTIONS_PATH, 300), "test": (MENTIONS_TEST_PATH, 150), "blind2": (MENTIONS_BLIND2_PATH, 150)}
+SETS = {"dev": (MENTIONS_PATH, 300), "test": (MENTIONS_TEST_PATH, 150), "blind2": (MENTIONS_BLIND2_PATH, 150),
+        "blind3": (MENTIONS_BLIND3_PATH, 150)}
 FIRM_REQUIRED = {"plain", "legal-form", "subsidiary", "former-name", "non-latin"}
 
 
@@ -196,3 +198,52 @@ def test_second_blind_set_covers_the_hard_cases_and_sources(blind2_mentions):
     assert max(per_item.values()) <= 10 and len(per_item) >= 80, per_item.most_common(3)
     sources = Counter(row["ref"]["file"].split("/")[0] for row in rows)
     assert len(sources) >= 4, sources                                  # feeds, articles, hr-news, seeds
+
+
+@pytest.fixture(scope="module")
+def blind3_mentions() -> list[dict]:
+    _require_shared()
+    return load_mentions(SHARED_DIR, MENTIONS_BLIND3_PATH)
+
+
+def test_third_blind_set_shares_no_span_no_text_and_no_hr_news_article_with_the_others():
+    earlier = [MENTIONS_PATH, MENTIONS_TEST_PATH, MENTIONS_BLIND2_PATH]
+    earlier_items = {_item(row) for path in earlier for _, row in read_rows(path)}
+    rows = [row for _, row in read_rows(MENTIONS_BLIND3_PATH)]
+    assert not [row["mention"] for row in rows if _item(row) in earlier_items]      # new texts only
+    old_events = {(row["ref"]["file"], row["ref"]["event"]) for path in earlier
+                  for _, row in read_rows(path) if "event" in row["ref"]}
+    assert not [row["ref"] for row in rows if "event" in row["ref"]
+                and (row["ref"]["file"], row["ref"]["event"]) in old_events]
+    # a feed item whose title an earlier file labelled is not used for its body either
+    old_links = {row["ref"]["link"] for path in earlier for _, row in read_rows(path) if "link" in row["ref"]}
+    assert not [row["ref"]["link"] for row in rows if "link" in row["ref"] and row["ref"]["link"] in old_links]
+
+
+def test_third_blind_set_covers_the_hard_cases_and_sources(blind3_mentions):
+    rows = blind3_mentions
+    cases = Counter(row["case"] for row in rows)
+    common = [row for row in rows if row["case"] == "common-word"]
+    assert sum(row["firm"] is None for row in common) >= 40, cases      # Crown Prince, Billy Perrigo, BCE, NEC
+    assert sum(row["firm"] is not None for row in common) >= 10, cases  # Block, Meta, Apple, Snap, X as firms
+    assert cases["untracked-org"] >= 60, cases                         # DeepSeek, Anthropic, ABC (Australia)
+    assert cases["subsidiary"] + cases["former-name"] >= 50 and cases["former-name"] >= 5, cases
+    assert cases["possessive"] >= 20 and cases["short"] >= 20, cases
+    with_firm = sum(row["firm"] is not None for row in rows)
+    assert 0.4 <= with_firm / len(rows) <= 0.6                         # roughly half with a tracked firm
+    assert len({row["firm"] for row in rows if row["firm"]}) >= 60
+    per_item = Counter(_item(row) for row in rows)
+    assert max(per_item.values()) <= 10 and len(per_item) >= 80, per_item.most_common(3)
+    sources = Counter("feed item" if row["ref"]["file"].endswith(".xml") else row["ref"]["file"] for row in rows)
+    assert sources["feed item"] >= 100 and sources["feeds/news/index.json"] >= 3, sources
+    assert sources["hr-news/train.json"] + sources["hr-news/dev.json"] >= 50, sources
+
+
+def test_feed_item_bodies_resolve_as_plain_text():
+    _require_shared()
+    ref = {"file": "feeds/news/5da3b20f957be51d.xml", "link": "https://time.com/7358175/china-us-ai-race/"}
+    text = resolve_text(ref, "text", SHARED_DIR)
+    assert "XPeng" in text and "<" not in text and "&amp;" not in text and "\n\n\n" not in text
+    assert feed_item_text("<p>A &amp; B</p><p>C <em>d</em>\n\n\n</p>") == "A & B\n\nC d"
+    with pytest.raises(UnresolvedRef):
+        resolve_text({**ref, "link": "https://time.com/no-such-item/"}, "text", SHARED_DIR)

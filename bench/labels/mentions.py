@@ -1,5 +1,5 @@
-"""Hand-labelled company mentions for measuring the firm linker (``mentions.jsonl``, ``mentions_test.jsonl``
-and the blind ``mentions_blind2.jsonl``): annotations only.
+"""Hand-labelled company mentions for measuring the firm linker (``mentions.jsonl``, ``mentions_test.jsonl``,
+``mentions_blind2.jsonl`` and the blind ``mentions_blind3.jsonl``): annotations only.
 
 Each row names a span of real text in ``../shared`` by the same references as ``issues.jsonl`` (see
 :mod:`bench.labels`) plus character offsets into the resolved text, and says which tracked firm
@@ -11,14 +11,21 @@ Besides the references of :mod:`bench.labels`, a row may point at an article of 
 item's ``Input.title`` and whose ``text`` is the paragraphs of ``Input.article_interface`` without their
 ``<p>`` tags, joined by blank lines (see :func:`resolve_text`).
 
+A row may also point at the body of an item in one of the raw feed files beside ``feeds/news/index.json``:
+``{"file": "feeds/news/<name>.xml", "link": <the item's link>}`` with field ``text``: the item's
+``content:encoded`` (or Atom ``content``, else ``description`` / ``summary``), markup removed (see
+:func:`feed_item_text`).
+
 Row: ``ref``, ``field`` (``title`` | ``text`` | ``sentence``), ``start``, ``end``, ``mention`` (exactly
 ``text[start:end]``), ``firm`` (id or ``null``), ``case`` (one of :data:`CASES`), optional ``note``.
 """
 from __future__ import annotations
 
 import csv
+import html
 import json
 import re
+import xml.etree.ElementTree as ET
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +37,8 @@ MENTIONS_TEST_PATH = Path(__file__).resolve().parent / "mentions_test.jsonl"
 # A second blind set, labelled after the rules were tuned on both files above and before any rule was changed
 # for it (MENTIONS.md).
 MENTIONS_BLIND2_PATH = Path(__file__).resolve().parent / "mentions_blind2.jsonl"
+# A third blind set, labelled after the rules were tuned on the three files above, before any rule change for it.
+MENTIONS_BLIND3_PATH = Path(__file__).resolve().parent / "mentions_blind3.jsonl"
 COMPANIES_PATH = Path(__file__).resolve().parents[2] / "companies.csv"
 
 CASES = frozenset({
@@ -38,6 +47,36 @@ CASES = frozenset({
 })
 FIELDS = frozenset({"title", "text", "sentence"})
 _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+_BLOCK_TAG = re.compile(r"</?(?:p|br|div|li|ul|ol|h[1-6]|blockquote|figure|figcaption|tr|table)\b[^>]*>", re.I)
+_BODY_TAGS = ("encoded", "content", "description", "summary")     # first present wins
+
+
+def feed_item_text(markup: str) -> str:
+    """A feed item's body as plain text: block tags end a line, other tags go, entities decoded, runs of blanks
+    made one space, at most one blank line between paragraphs."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", _BLOCK_TAG.sub("\n", markup)))
+    lines = [re.sub(r"[ \t\r\f\v\xa0]+", " ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+@lru_cache(maxsize=None)
+def _feed_bodies(path: Path) -> dict[str, str]:
+    """Item link -> raw body markup, for one RSS / Atom file."""
+    bodies: dict[str, str] = {}
+    for item in ET.parse(path).getroot().iter():
+        if item.tag.split("}")[-1] not in ("item", "entry"):
+            continue
+        link, parts = None, {}
+        for child in item:
+            tag = child.tag.split("}")[-1]
+            if tag == "link":
+                link = (child.text or "").strip() or child.get("href")
+            elif tag in _BODY_TAGS and (child.text or "").strip():
+                parts[tag] = child.text
+        body = next((parts[t] for t in _BODY_TAGS if t in parts), None)
+        if link and body:
+            bodies.setdefault(link, body)
+    return bodies
 
 
 @lru_cache(maxsize=None)
@@ -46,12 +85,20 @@ def _hr_news(path: Path) -> dict[int, dict]:
 
 
 def resolve_text(ref: dict, field: str, shared_dir: Path) -> str:
-    """The text a row points at: an hr-news article (``event``) here, anything else by :func:`bench.labels.resolve`."""
-    if "event" not in ref:
+    """The text a row points at: an hr-news article (``event``) or a raw feed item's body (``.xml`` file) here,
+    anything else by :func:`bench.labels.resolve`."""
+    feed_item = ref["file"].endswith(".xml")
+    if "event" not in ref and not feed_item:
         return resolve(ref, field, shared_dir)
     path = next((p for p in (shared_dir / "data" / ref["file"], shared_dir / ref["file"]) if p.exists()), None)
     if path is None:
         raise UnresolvedRef(f"{ref['file']} not found under {shared_dir} (or its data/ folder)")
+    if feed_item:
+        body = _feed_bodies(path).get(ref["link"]) if field == "text" else None
+        text = feed_item_text(body) if body else ""
+        if not text:
+            raise UnresolvedRef(f"reference no longer resolves: {ref} ({field})")
+        return text
     sample = _hr_news(path).get(ref["event"])
     if sample is None:
         raise UnresolvedRef(f"reference no longer resolves: {ref}")
