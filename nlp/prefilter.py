@@ -50,7 +50,7 @@ from spacy.matcher import Matcher
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
 
-from .company_gazetteer import COMPANY_CUES, PLACE_WORDS, _is_common
+from .company_gazetteer import COMPANY_CUES, PLACE_WORDS, _is_common, _same_case
 
 GAZETTEER = "rightsradar_company_gazetteer_v1"
 TAGGER = "rightsradar_issue_tagger_v1"
@@ -245,7 +245,7 @@ class Prefilter:
         for match_id, start, end in matches:
             text = doc[start:end].text
             ok = [needs_evidence for _, surface, needs_case, needs_evidence in gaz.entries[strings[match_id]]
-                  if not (needs_case and text != surface and not (len(text) > 3 and text == surface.upper()))
+                  if not (needs_case and not _same_case(text, surface))
                   and not (needs_evidence and not text[:1].isupper())]
             if ok:
                 out.append(start)
