@@ -18,18 +18,22 @@ Approaches (item level, a family predicted or not, as ``bench/nlp_quality.py`` c
 * ``R|C``          rules OR classifier >= t (t from the inner folds, in 0.5..0.95);
 * ``R&C``          rule families kept only where the classifier gives >= t (precision filter);
 * ``R|C~near``     rules OR (classifier >= t AND a taxonomy phrase of that family matched in the text,
-                   before the tagger's checks: a negated, hypothetical or filtered mention counts).
+                   before the tagger's checks: a negated, hypothetical or filtered mention counts);
+* ``R|C~drop``     the same, counting only matches the checks dropped (not one the tagger kept as negated,
+                   preventive, hypothetical or background);
+* ``R&C|C~near``   rule families kept where the classifier gives >= t_low, plus ``~near`` at t_high.
 
-    .venv/bin/python -m bench.learned_tagger_eval [--models lr,lr+rf,bow] [--folds issues_blind3] [--tags]
+    .venv/bin/python -m bench.learned_tagger_eval [--models lr,lr+rf,bow,ens] [--folds issues_blind3] [--doc-disjoint]
 
-Prints, per test fold and approach, per-family P/R (P = 1.00 when nothing is predicted, as in nlp_quality)
-and micro / macro F1; with ``--tags`` also tag-level micro P/R/F1 for the learned models. Deterministic (fixed
-seeds). No text is written anywhere; the rule outputs are cached in memory only.
+Prints, per test fold and approach, per-family P/R (P = 1.00 when nothing is predicted, as in nlp_quality),
+micro / macro F1 and a paired bootstrap of each approach against the rules; ``name*`` rows use per-family
+thresholds (each chosen on the inner folds). ``--doc-disjoint``: the sets share source articles (other sentences
+of one hr-news article or fundus page), so this drops from training every item of a document the test fold
+reads. Deterministic (fixed seeds). No text is written anywhere.
 """
 from __future__ import annotations
 
 import argparse
-import hashlib
 import random
 import sys
 import time
@@ -44,6 +48,7 @@ if str(PROJECT_DIR) not in sys.path:
 
 from bench.labels import LABELS_PATH, load_labelled  # noqa: E402
 from bench.nlp_quality import SHARED_DIR, as_record, prf  # noqa: E402
+from nlp.issue_classifier import features, train as train_linear  # noqa: E402
 
 SETS = ("issues", "issues_holdout", "issues_test", "issues_blind2", "issues_blind3")
 FAMILIES = ("Child & forced labour", "Civil liberties & technology", "Discrimination", "Environment",
@@ -56,22 +61,54 @@ THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 HIGH_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 LOW_THRESHOLDS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
 LR_GRID = ((1e-4, False), (1e-3, False), (1e-4, True), (1e-3, True))   # (l2, balanced)
+TC_GRID = (0.001, 0.005, 0.02)      # spaCy textcat learn rates
 SEED = 0
 
 
 # -- data --------------------------------------------------------------------------------------
+def doc_key(ref: dict) -> tuple[str, str]:
+    """The source document of an item: an hr-news article, a fundus page (title and its sentences), a feed
+    item, or a whole seed document."""
+    return ref["file"], str(ref.get("event") or ref.get("url") or ref.get("link") or "")
+
+
 def load_sets() -> list[dict]:
     items = []
     for name in SETS:
         for it in load_labelled(SHARED_DIR, LABELS_PATH.with_name(f"{name}.jsonl")):
             it["set"] = name
+            it["doc"] = doc_key(it["ref"])
             items.append(it)
     return items
 
 
+def training_items(items: list[dict], held: str, doc_disjoint: bool) -> list[dict]:
+    """Every item outside set ``held``; with ``doc_disjoint``, also none from a document ``held`` has an item of
+    (the sets share 27-46 source articles pairwise: other sentences of one article are not new text)."""
+    docs = {it["doc"] for it in items if it["set"] == held} if doc_disjoint else set()
+    return [it for it in items if it["set"] != held and it["doc"] not in docs]
+
+
+def bootstrap_better(items, a: list[set], b: list[set], rounds: int = 2000) -> float:
+    """Share of item resamples (paired) where approach ``a`` has a higher micro-F1 than ``b``."""
+    rng = np.random.default_rng(SEED)
+    per = []
+    for it, x, y in zip(items, a, b):
+        want = set(it["families"])
+        per.append((len(want & x), len(x - want), len(want - x), len(want & y), len(y - want), len(want - y)))
+    per = np.array(per)
+    wins = 0
+    for _ in range(rounds):
+        s = per[rng.integers(0, len(per), len(per))].sum(axis=0)
+        fa = 2 * s[0] / max(1, 2 * s[0] + s[1] + s[2])
+        fb = 2 * s[3] / max(1, 2 * s[3] + s[4] + s[5])
+        wins += fa > fb
+    return wins / rounds
+
+
 def rule_outputs(items: list[dict]):
     """Per item: asserted families/tags (the tagger's output), non-asserted ones (negated, prevention...),
-    raw candidate tags (every taxonomy match before the tagger's checks), lower-cased words and lemmas."""
+    candidate tags (every taxonomy match before the tagger's checks) and the classifier's features."""
     from catalog.load import load_companies
     from nlp import analyze_records, build_pipeline
 
@@ -80,121 +117,26 @@ def rule_outputs(items: list[dict]):
     tagger = nlp.get_pipe("rightsradar_issue_tagger_v1")
     tag_family = {t.id: t.family for t in tagger.taxonomy.tags}
     outs = list(analyze_records(nlp, [as_record(it, n) for n, it in enumerate(items)]))
-    strings = nlp.vocab.strings
     for it, out, doc in zip(items, outs, nlp.pipe(it["text"] for it in items)):
         it["rule_families"] = {i["family"] for i in out["issues"]}
         it["rule_tags"] = {i["tag_id"] for i in out["issues"]}
         it["rule_neg_tags"] = {i["tag_id"] for i in out["issues_negated"]}
-        cands = set()
-        for matcher in (tagger.phrase_matcher, tagger.lemma_matcher, tagger.matcher):
-            if len(matcher):
-                cands |= {strings[m].split("#", 1)[0] for m, _, _ in matcher(doc)}
-        it["cand_tags"] = cands
-        it["cand_families"] = {tag_family[t] for t in cands}
-        it["words"] = [t.lower_ for t in doc if not t.is_space]
-        it["lemmas"] = [t.lemma_.lower() for t in doc if not t.is_space and not t.is_punct]
+        it["cand_tags"] = {t for _, _, t in doc._.rr_issue_candidates or ()}
+        it["cand_families"] = {tag_family[t] for t in it["cand_tags"]}
+        # candidates the checks dropped (not those the tagger kept as negated, preventive, hypothetical...)
+        it["drop_families"] = {tag_family[t] for t in it["cand_tags"] - it["rule_neg_tags"] - it["rule_tags"]}
+        it["features"] = features(doc)
     return nlp, tag_family
 
 
-# -- features for the linear model ---------------------------------------------------------------
-DIM = 1 << 20
-
-
-def _h(s: str) -> int:
-    return int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "little") % DIM
-
-
-def text_features(it: dict) -> Counter:
-    feats = Counter()
-    words = [w for w in it["words"] if any(c.isalnum() for c in w)]
-    for w in words:
-        feats["w=" + w] = 1
-    for a, b in zip(words, words[1:]):
-        feats[f"b={a}_{b}"] = 1
-    for lem in it["lemmas"]:
-        feats["l=" + lem] = 1
-    for w in words:
-        pad = f"<{w}>"
-        for n in (3, 4, 5):
-            for i in range(len(pad) - n + 1):
-                feats[f"c={pad[i:i + n]}"] = 1
-    return feats
-
-
-def rule_features(it: dict, tag_family: dict) -> Counter:
-    feats = Counter()
-    for t in it["rule_tags"]:
-        feats["rt=" + t] = 1
-        feats["rf=" + tag_family[t]] = 1
-    for t in it["rule_neg_tags"]:
-        feats["nt=" + t] = 1
-        feats["nf=" + tag_family[t]] = 1
-    for t in it["cand_tags"]:
-        feats["ct=" + t] = 1
-        feats["cf=" + tag_family[t]] = 1
-    feats["field=" + it["field"]] = 1
-    return feats
-
-
-class Sparse:
-    """Rows of hashed binary features, L2-normalised per block, as (row, col, val) arrays."""
-
-    def __init__(self, rows: list[list[tuple[int, float]]]):
-        self.n = len(rows)
-        self.r = np.concatenate([np.full(len(x), i) for i, x in enumerate(rows)]).astype(np.int64)
-        self.c = np.concatenate([np.array([k for k, _ in x], dtype=np.int64) for x in rows])
-        self.v = np.concatenate([np.array([v for _, v in x], dtype=np.float64) for x in rows])
-
-    def dot(self, w: np.ndarray) -> np.ndarray:
-        return np.bincount(self.r, weights=self.v * w[self.c], minlength=self.n)
-
-    def tdot(self, g: np.ndarray, dim: int) -> np.ndarray:
-        return np.bincount(self.c, weights=self.v * g[self.r], minlength=dim)
-
-
-def featurise(items: list[dict], tag_family: dict, with_rules: bool) -> list[list[tuple[int, float]]]:
-    rows = []
-    for it in items:
-        blocks = [text_features(it)] + ([rule_features(it, tag_family)] if with_rules else [])
-        row = {}
-        for b in blocks:
-            norm = 1 / np.sqrt(max(1, len(b)))
-            for k in b:
-                row[_h(k)] = row.get(_h(k), 0.0) + (norm * (3.0 if k[:3] in ("rt=", "rf=") else 1.0)
-                                                   if b is not blocks[0] else norm)
-        rows.append(sorted(row.items()) + [(DIM - 1, 1.0)])     # bias feature (not regularised below)
-    return rows
-
-
-def train_lr(X: Sparse, Y: np.ndarray, l2: float, balanced: bool = False, epochs: int = 200,
-             lr: float = 0.3) -> np.ndarray:
-    """One logistic regression per column of Y (trained together), full-batch Adam on mean log loss +
-    l2/2 |w|^2 (the bias, feature DIM - 1, is not regularised), over the features seen in training.
-    ``balanced``: each positive weighs sqrt(negatives / positives) of its column."""
-    pos = Y.sum(axis=0)
-    sw = np.where(Y > 0, np.sqrt((len(Y) - pos) / np.maximum(pos, 1)), 1.0) if balanced else np.ones_like(Y)
-    cols, local = np.unique(X.c, return_inverse=True)
-    d, k = len(cols), Y.shape[1]
-    reg = np.full(d, l2)
-    reg[cols == DIM - 1] = 0.0
-    w = np.zeros((d, k))
-    m = np.zeros((d, k))
-    v = np.zeros((d, k))
-    for t in range(1, epochs + 1):
-        z = np.stack([np.bincount(X.r, weights=X.v * w[local, j], minlength=X.n) for j in range(k)], axis=1)
-        err = (1 / (1 + np.exp(-z)) - Y) * sw
-        g = np.stack([np.bincount(local, weights=X.v * err[X.r, j], minlength=d) for j in range(k)], axis=1)
-        g = g / X.n + reg[:, None] * w
-        m = 0.9 * m + 0.1 * g
-        v = 0.999 * v + 0.001 * g * g
-        w -= lr * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
-    W = np.zeros((k, DIM))
-    W[:, cols] = w.T
-    return W
-
-
-def predict_lr(W: np.ndarray, X: Sparse) -> np.ndarray:
-    return np.stack([1 / (1 + np.exp(-X.dot(w))) for w in W], axis=1)
+# -- features for the linear model (nlp/issue_classifier.py's, so the figures are the shipped model's) --------
+def rule_features(it: dict, tag_family: dict) -> list[str]:
+    """What the rule tagger said, as features: asserted / not-asserted / candidate tags and families."""
+    feats = {"field=" + it["field"]}
+    for prefix, tags in (("r", it["rule_tags"]), ("n", it["rule_neg_tags"]), ("c", it["cand_tags"])):
+        feats.update(f"{prefix}t={t}" for t in tags)
+        feats.update(f"{prefix}f={tag_family[t]}" for t in tags)
+    return sorted(feats)
 
 
 # -- spaCy textcat -------------------------------------------------------------------------------
@@ -215,7 +157,9 @@ ENS_CONFIG = {
 }
 
 
-def train_textcat(texts: list[str], Y: np.ndarray, labels: tuple[str, ...], arch: str, epochs: int = 20):
+def train_textcat(texts: list[str], Y: np.ndarray, labels: tuple[str, ...], arch: str, learn_rate: float = 0.001,
+                  epochs: int = 20):
+    """spaCy ``textcat_multilabel`` on a blank English tokenizer, texts lower-cased (BOW hashes ORTH)."""
     import spacy
     from spacy.training import Example
     from spacy.util import fix_random_seed, minibatch
@@ -225,9 +169,10 @@ def train_textcat(texts: list[str], Y: np.ndarray, labels: tuple[str, ...], arch
     tc = nlp.add_pipe("textcat_multilabel", config={"model": BOW_CONFIG if arch == "bow" else ENS_CONFIG})
     for lab in labels:
         tc.add_label(lab)
-    examples = [Example.from_dict(nlp.make_doc(t), {"cats": {lab: float(y[k]) for k, lab in enumerate(labels)}})
+    examples = [Example.from_dict(nlp.make_doc(t.lower()), {"cats": {lab: float(y[k]) for k, lab in enumerate(labels)}})
                 for t, y in zip(texts, Y)]
     optimizer = nlp.initialize(lambda: examples)
+    optimizer.learn_rate = learn_rate
     rng = random.Random(SEED)
     for _ in range(epochs):
         rng.shuffle(examples)
@@ -237,32 +182,29 @@ def train_textcat(texts: list[str], Y: np.ndarray, labels: tuple[str, ...], arch
 
 
 def predict_textcat(nlp, texts: list[str], labels: tuple[str, ...]) -> np.ndarray:
-    return np.array([[doc.cats[lab] for lab in labels] for doc in nlp.pipe(texts)])
+    return np.array([[doc.cats[lab] for lab in labels] for doc in nlp.pipe(t.lower() for t in texts)])
 
 
 # -- models as (train, predict) over item lists --------------------------------------------------
 class Model:
     def __init__(self, kind: str, tag_family: dict, labels: tuple[str, ...], target: str):
         self.kind, self.tag_family, self.labels, self.target = kind, tag_family, labels, target
-        self._rows: dict[int, list] = {}
 
     def Y(self, items):
         return np.array([[lab in set(it[self.target]) for lab in self.labels] for it in items], dtype=float)
 
     def rows(self, items):
-        key = [id(it) for it in items]
-        missing = [it for k, it in zip(key, items) if k not in self._rows]
-        if missing:
-            for it, row in zip(missing, featurise(missing, self.tag_family, self.kind == "lr+rf")):
-                self._rows[id(it)] = row
-        return [self._rows[k] for k in key]
+        if self.kind == "lr+rf":
+            return [it["features"] + rule_features(it, self.tag_family) for it in items]
+        return [it["features"] for it in items]
 
     def fit_predict(self, train, test, hp=None):
         if self.kind in ("bow", "ens"):
-            nlp = train_textcat([it["text"] for it in train], self.Y(train), self.labels, self.kind)
+            nlp = train_textcat([it["text"] for it in train], self.Y(train), self.labels, self.kind, hp)
             return predict_textcat(nlp, [it["text"] for it in test], self.labels)
-        W = train_lr(Sparse(self.rows(train)), self.Y(train), *hp)
-        return predict_lr(W, Sparse(self.rows(test)))
+        l2, balanced = hp
+        return train_linear(self.rows(train), self.Y(train), self.labels, l2=l2, balanced=balanced).predict(
+            self.rows(test))
 
 
 # -- scoring and combination ---------------------------------------------------------------------
@@ -286,10 +228,17 @@ def summary(items, predicted: list[set]) -> tuple[float, float]:
     return prf(tp, fp, fn)[2], float(np.mean([f for _, _, f in figs.values()]))
 
 
-def combine(kind: str, items, probs: np.ndarray, t: float) -> list[set]:
+def combine(kind: str, items, probs: np.ndarray, t) -> list[set]:
+    """``t``: a threshold, or per family a dict of them; for ``R&C|C~near`` a (low, high) pair."""
     out = []
     for it, p in zip(items, probs):
-        clf = {fam for fam, q in zip(FAMILIES, p) if q >= (t[fam] if isinstance(t, dict) else t)}
+        th = {fam: (t[fam] if isinstance(t, dict) else t) for fam in FAMILIES}
+        if kind == "R&C|C~near":
+            keep = {fam for fam, q in zip(FAMILIES, p) if q >= th[fam][0]}
+            add = {fam for fam, q in zip(FAMILIES, p) if q >= th[fam][1]}
+            out.append((set(it["rule_families"]) & keep) | (add & set(it["cand_families"])))
+            continue
+        clf = {fam for fam, q in zip(FAMILIES, p) if q >= th[fam]}
         rules = set(it["rule_families"])
         if kind == "C":
             out.append(clf)
@@ -299,21 +248,30 @@ def combine(kind: str, items, probs: np.ndarray, t: float) -> list[set]:
             out.append(rules & clf)
         elif kind == "R|C~near":
             out.append(rules | (clf & set(it["cand_families"])))
+        elif kind == "R|C~drop":
+            out.append(rules | (clf & set(it["drop_families"])))
         else:
             raise ValueError(kind)
     return out
 
 
-COMBOS = {"C": THRESHOLDS, "R|C": HIGH_THRESHOLDS, "R&C": LOW_THRESHOLDS, "R|C~near": THRESHOLDS}
+COMBOS = {"C": THRESHOLDS, "R|C": HIGH_THRESHOLDS, "R&C": LOW_THRESHOLDS, "R|C~near": THRESHOLDS,
+          "R|C~drop": THRESHOLDS,
+          "R&C|C~near": tuple((lo, hi) for lo in LOW_THRESHOLDS for hi in THRESHOLDS)}
 
 
-def inner_oof(model: Model, train: list[dict], hp=None) -> np.ndarray:
+def _near_half(th) -> float:
+    """Tie-break between thresholds that score the same on the inner folds: the one nearest 0.5."""
+    return -abs(th - 0.5) if isinstance(th, float) else -abs(th[1] - 0.5) - abs(th[0] - 0.1)
+
+
+def inner_oof(model: Model, train: list[dict], hp=None, doc_disjoint: bool = False) -> np.ndarray:
     """Out-of-fold probabilities on ``train`` by leave-one-set-out over its sets."""
     probs = np.zeros((len(train), len(model.labels)))
     names = sorted({it["set"] for it in train})
     for held in names:
         idx = [i for i, it in enumerate(train) if it["set"] == held]
-        tr = [it for it in train if it["set"] != held]
+        tr = training_items(train, held, doc_disjoint)
         probs[idx] = model.fit_predict(tr, [train[i] for i in idx], hp)
     return probs
 
@@ -322,7 +280,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--models", default="lr,lr+rf,bow,ens")
     ap.add_argument("--folds", default=",".join(SETS))
-    ap.add_argument("--tags", action="store_true", help="tag-level figures for the learned models too")
+    ap.add_argument("--doc-disjoint", action="store_true",
+                    help="train on no item from a document the test fold has an item of (inner folds too)")
     args = ap.parse_args(argv)
     t0 = time.time()
     items = load_sets()
@@ -332,39 +291,34 @@ def main(argv=None) -> int:
     chosen = defaultdict(dict)
     for fold in args.folds.split(","):
         test = [it for it in items if it["set"] == fold]
-        train = [it for it in items if it["set"] != fold]
+        train = training_items(items, fold, args.doc_disjoint)
         results[fold]["rules"] = [set(it["rule_families"]) for it in test]
         for kind in args.models.split(","):
             model = Model(kind, tag_family, FAMILIES, "families")
-            l2 = None
-            if kind.startswith("lr"):
-                best = None
-                for cand in LR_GRID:
-                    oof = inner_oof(model, train, cand)
-                    score = max(summary(train, combine("C", train, oof, th))[1] for th in THRESHOLDS)
-                    if best is None or score > best[0]:
-                        best = (score, cand, oof)
-                _, l2, oof = best
-            else:
-                oof = inner_oof(model, train)
-            probs = model.fit_predict(train, test, l2)
+            best = None     # hyperparameters: best macro-F1 of the classifier alone on the inner folds
+            for cand in (LR_GRID if kind.startswith("lr") else TC_GRID):
+                oof = inner_oof(model, train, cand, args.doc_disjoint)
+                score = max(summary(train, combine("C", train, oof, th))[1] for th in THRESHOLDS)
+                if best is None or score > best[0]:
+                    best = (score, cand, oof)
+            _, hp, oof = best
+            probs = model.fit_predict(train, test, hp)
             for combo, grid in COMBOS.items():
-                t = max(grid, key=lambda th: (summary(train, combine(combo, train, oof, th))[1], -abs(th - 0.5)))
-                results[fold][combo.replace("C", kind, 1)] = combine(combo, test, probs, t)
-                chosen[fold][f"{combo}/{kind}"] = (t, l2)
+                inner = {th: combine(combo, train, oof, th) for th in grid}
+                t = max(grid, key=lambda th: (summary(train, inner[th])[1], _near_half(th)))
+                results[fold][combo.replace("C", kind)] = combine(combo, test, probs, t)
+                chosen[fold][f"{combo}/{kind}"] = (t, hp)
                 # per-family thresholds (each family's own F1 on the inner folds)
-                tf = {}
-                for j, fam in enumerate(FAMILIES):
-                    tf[fam] = max(grid, key=lambda th: (family_counts(train, combine(
-                        combo, train, oof, {f: (th if f == fam else 2.0) for f in FAMILIES}))[fam][2],
-                        -abs(th - 0.5)))
-                results[fold][combo.replace("C", kind, 1) + "*"] = combine(combo, test, probs, tf)
+                figs = {th: family_counts(train, inner[th]) for th in grid}
+                tf = {fam: max(grid, key=lambda th: (figs[th][fam][2], _near_half(th))) for fam in FAMILIES}
+                results[fold][combo.replace("C", kind) + "*"] = combine(combo, test, probs, tf)
             print(f"[{fold}] {kind} done ({time.time() - t0:.0f}s); thresholds "
                   + ", ".join(f"{c}={chosen[fold][f'{c}/{kind}'][0]}" for c in COMBOS)
-                  + (f"; l2={l2}" if l2 else ""), flush=True)
+                  + f"; hyperparameters {hp}", flush=True)
+        print(f"[{fold}] trained on {len(train)} items", flush=True)
         report(fold, test, results[fold])
     if len(results) > 1:
-        pooled_items = [it for f in results for it in items if it["set"] == f]
+        pooled_items = [it for f in results for it in items if it["set"] == f]   # same order as results
         approaches = list(next(iter(results.values())))
         pooled = {a: [s for f in results for s in results[f][a]] for a in approaches}
         report("ALL FOLDS POOLED", pooled_items, pooled)
@@ -381,6 +335,10 @@ def report(fold: str, test: list[dict], approaches: dict) -> None:
         mic, mac = summary(test, pred)
         print(f"{name:16}" + "".join(f"  {figs[f][0]:.2f}/{figs[f][1]:.2f}" for f in FAMILIES)
               + f"{mic:7.3f}{mac:7.3f}")
+    base = approaches["rules"]
+    print("P(micro-F1 > rules), paired bootstrap over items: " + ", ".join(
+        f"{name} {bootstrap_better(test, pred, base):.2f}" for name, pred in approaches.items()
+        if name != "rules" and not name.endswith("*")))
     sys.stdout.flush()
 
 
