@@ -156,6 +156,12 @@ APPROVAL_AGENTS = frozenset({"law", "laws", "state", "court", "courts", "church"
                              "tradition", "custom", "parliament", "authority", "authorities"})
 
 
+def ensure_candidate_extension() -> None:
+    """``doc._.rr_issue_candidates``: (token start, token end, tag id) of every taxonomy match before the checks."""
+    if not Doc.has_extension("rr_issue_candidates"):
+        Doc.set_extension("rr_issue_candidates", default=None)
+
+
 def _case_forms(word: str) -> list[str]:
     return sorted({word, word.lower(), word.capitalize(), word.upper()})
 
@@ -176,6 +182,7 @@ def lemma_docs(vocab, entry: str) -> list[Doc]:
 class IssueTagger:
     def __init__(self, nlp: Language, name: str = "rightsradar_issue_tagger_v1", *, spans_key: str = "issues"):
         ensure_extensions()
+        ensure_candidate_extension()
         self.nlp = nlp
         self.name = name
         self.spans_key = spans_key
@@ -230,6 +237,8 @@ class IssueTagger:
         keys = sorted(found, key=lambda k: (k[0], -(k[1] - k[0])))
         kept = [k for k in keys if not any(o[0] <= k[0] and k[1] <= o[1] and (o[1] - o[0]) > (k[1] - k[0])
                                            and (found[o] == "phrase" or o[2] == k[2]) for o in keys)]
+        # Every match before the checks below, for rightsradar_issue_classifier_v1 (nlp/issue_classifier.py)
+        doc._.rr_issue_candidates = kept
         has_sents = doc.has_annotation("SENT_START")
         has_parse = doc.has_annotation("DEP")
         spans, records = [], []
