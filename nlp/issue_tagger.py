@@ -56,11 +56,15 @@ NON_VIOLENT_CAUSES = frozenset({
     "flood", "floods", "storm", "earthquake", "accident", "crash", "collapse", "explosion", "blast", "avalanche",
     "cyclone", "hurricane", "landslide", "heatwave", "heat", "illness", "cancer",
 })
+# A blast or a fire set off by someone is violence ("killed in a car bomb blast").
+WEAPON_WORDS = frozenset({"bomb", "car-bomb", "suicide", "rocket", "missile", "grenade", "drone", "mortar",
+                          "shell", "arson", "petrol-bomb", "ied", "terror", "terrorist"})
 # "we will kill you", "told that they will be killed": a threat to kill is a Death threat, not a killing.
 THREAT_AUX = frozenset({"will", "'ll", "shall", "gon"})
 # "attempted murder", "an assassination attempt": nobody was killed.
 ATTEMPT_WORDS = frozenset({"attempt", "attempted", "try", "plot", "foil", "foiled", "thwart", "thwarts",
                            "thwarted"})
+MADE_ATTEMPT_WORDS = frozenset({"attempt", "attempted", "try"})
 ATTEMPT_TAGS = frozenset({"killings", "abduction"})     # "kidnap plot", "Thwarts Kidnapping": nobody was taken
 VIOLENCE_TAGS = frozenset({"killings", "beatings-violence"})
 # Tags whose single passing mention in a longer text is background (see _mark_background).
@@ -80,11 +84,26 @@ HUMAN_WORDS = frozenset(
     "community communities dissident dissidents critic critics victim victims thousand thousands hundred "
     "hundreds dozen dozens staff labourer labourers laborer laborers girl girls boy boys he she they who "
     "we i them him her us you inmate inmates prisoner prisoners worker's national nationals citizen citizens "
-    "migrant migrants refugee refugees".split()
+    "migrant migrants refugee refugees "
+    # kin, ages and everyday roles: "my brother was killed", "two drivers were abducted"
+    "brother brothers sister sisters son sons daughter daughters father fathers mother mothers husband husbands "
+    "wife wives parent parents relative relatives cousin cousins nephew niece uncle aunt grandfather grandmother "
+    "teenager teenagers youth youths adult adults baby babies infant infants toddler pupil pupils teacher teachers "
+    "doctor doctors nurse nurses priest priests pastor pastors imam monk monks nun nuns driver drivers trader "
+    "traders passenger passengers tourist tourists patient patients hostage hostages captive captives "
+    "policeman policemen policewoman cop cops operative operatives individual individuals couple "
+    "detainee detainees protesters' farmer's herder herders fisherman fishermen trucker truckers "
+    # people named by what they do in public life: "the reporter was killed", "supporters have been arrested"
+    "reporter reporters correspondent correspondents editor editors writer writers author authors poet poets "
+    "blogger bloggers photographer photographers photojournalist photojournalists cartoonist cartoonists "
+    "supporter supporters colleague colleagues fan fans voter voters opponent opponents politician politicians "
+    "lawmaker lawmakers official officials mayor mayors senator senators minister ministers candidate candidates "
+    "campaigner campaigners demonstrators protestors unionist unionists striker strikers mp mps "
+    "practitioner practitioners believer believers worshipper worshippers".split()
 )
 HUMAN_ENTS = frozenset({"PERSON", "NORP", "CARDINAL"})
 HUMAN_ROLES_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "agent", "pobj"})
-NEEDS_HUMAN_LEMMAS = frozenset({"die", "kill", "murder", "assassinate", "detain", "imprison", "jail",
+NEEDS_HUMAN_LEMMAS = frozenset({"die", "kill", "murder", "martyr", "assassinate", "detain", "imprison", "jail",
                                 "evict", "harass", "intimidate", "disappear", "injure", "arrest", "rearrest", "wound"})
 # Who was arrested decides whether an arrest is a rights issue: a journalist, an activist, an opposition figure
 # (or a named person, or anyone in a sentence about protest or speech) is; suspects held for a crime are not
@@ -104,11 +123,12 @@ POLITICAL_CUES = frozenset(
     "protest protests protester protesters demonstration demonstrations rally rallies sedition seditious "
     "subversion subversive dissent criticism critical critic critics tweet tweets post posts facebook coverage "
     "reporting interview crackdown opposition activist activists junta coup regime political politically "
-    "security-law blogger journalist journalists strike strikes".split())
+    "security-law blogger journalist journalists strike strikes pro-democracy democracy anti-government "
+    "book books speech incite inciting incitement dissident dissidents".split())
 CRIME_CUES = frozenset(
     "fraud scam theft robbery robber murder kidnap kidnapping kidnapper drug drugs rape smuggling trafficking "
     "burglary stolen steal extortion suspect suspects suspected shooting stabbing bribery embezzlement "
-    "manslaughter poisoning poisonings extradite extradited gun guns shotgun firearm firearms".split())
+    "manslaughter poisoning poisonings extradite extradited gun guns shotgun firearm firearms corruption".split())
 # A negation above one of these clause links is about another statement: in "X had not addressed
 # their findings: that women faint", the fainting is still alleged. Nouns that report evidence
 # ("no evidence that workers were forced") do carry their negation into the clause.
@@ -247,7 +267,9 @@ class IssueTagger:
             if (found[(start, end, tag_id)] != "phrase" and has_parse and not _human_ok(span)) or _obituary(span):
                 continue
             if tag_id in ATTEMPT_TAGS and has_parse and _attempted(span):
-                continue
+                if tag_id != "killings" or "beatings-violence" not in self.tags or not _attack_made(span):
+                    continue
+                tag_id = "beatings-violence"     # an attempt on a life: violence, though no one died
             if has_parse and (_mandate_name(span) or _figurative_adjective(span) or _institution_name(span)):
                 continue
             if tag_id == "sanctions" and has_parse and _approval(span):
@@ -258,7 +280,7 @@ class IssueTagger:
                     and not _detention_ok(span):
                 continue
             if tag_id == "killings" and has_parse:
-                if _non_human_victim(span) or _attempted(span):
+                if _non_human_victim(span):
                     continue
                 if "deaths" in self.tags and _non_violent_cause(span):
                     tag_id = "deaths"
@@ -439,8 +461,11 @@ def _detained(span: Span, heads_only: bool = False) -> list[Token]:
     if root.pos_ == "PROPN":
         doc = span.doc
         return list(doc[max(0, root.i - 4):root.i]) + list(doc[root.i + 1:root.i + 6])
+    # headline: "Journalist arrested", also when tagged past tense: "Author X arrested in Zimbabwe" (with no
+    # object, the subject of a transitive "arrest" is the one arrested)
+    no_object = not any(c.dep_ == "dobj" for c in root.children)
     people = [c for c in root.children if c.dep_ in ("dobj", "nsubjpass", "poss")
-              or (c.dep_ == "nsubj" and root.tag_ == "VBN")]     # headline: "Journalist arrested"
+              or (c.dep_ == "nsubj" and (root.tag_ == "VBN" or (root.tag_ == "VBD" and no_object)))]
     people += [gc for c in root.children if c.dep_ == "prep" and c.lower_ == "of" for gc in c.children
                if gc.dep_ == "pobj"]
     if root.dep_ in ("acl", "relcl", "amod", "compound"):
@@ -533,13 +558,19 @@ def _non_violent_cause(span: Span) -> bool:
     if verb is None:
         return False
     for subject in _subjects(verb):
-        if subject.lemma_.lower() in NON_VIOLENT_CAUSES:
+        if _disaster(subject):
             return True
     for child in verb.children:
         if child.dep_ in ("prep", "agent") and child.lower_ in ("in", "by"):
-            if any(gc.dep_ == "pobj" and gc.lemma_.lower() in NON_VIOLENT_CAUSES for gc in child.children):
+            if any(gc.dep_ == "pobj" and _disaster(gc) for gc in child.children):
                 return True
     return False
+
+
+def _disaster(noun: Token) -> bool:
+    """A cause of death with no one behind it: a fire or a blast, but not a "car bomb blast" or an "arson fire"."""
+    return noun.lemma_.lower() in NON_VIOLENT_CAUSES and not any(
+        t.lemma_.lower() in WEAPON_WORDS for t in noun.children if t.dep_ in ("compound", "amod", "nmod"))
 
 
 def _subjects(verb: Token) -> list[Token]:
@@ -603,6 +634,14 @@ def _attempted(span: Span) -> bool:
     return any(t.lemma_.lower() in ATTEMPT_WORDS or t.lower_ in ATTEMPT_WORDS for t in near if t is not root)
 
 
+def _attack_made(span: Span) -> bool:
+    """An attempt that was made ("an attempted lynching", "tried to kill him") is still an attack on someone,
+    where a plot that was foiled is not."""
+    root = span.root
+    near = [root, root.head] + list(root.children)
+    return any(t.lemma_.lower() in MADE_ATTEMPT_WORDS for t in near if t is not root)
+
+
 def _threat(span: Span) -> bool:
     """"we will kill you", "they will be killed", "threatened to kill": a threat, not a killing."""
     verb = _kill_verb(span)
@@ -644,14 +683,17 @@ def _figurative_adjective(span: Span) -> bool:
 
 
 def _supported(span: Span) -> bool:
-    """A right (or a harm) governed by a verb that protects, promotes or safeguards it."""
-    for tok in list(span.root.ancestors)[:5]:
+    """A right (or a harm) governed by a verb that protects, promotes or safeguards it; not a person defended
+    ("defending a Falun Gong practitioner": the lawyer's client, whose persecution is the story)."""
+    ancestors = list(span.root.ancestors)[:5]
+    for k, tok in enumerate(ancestors):
         if tok.dep_ in ("ROOT",) and tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() not in RIGHT_SUPPORT:
             break
-        if tok.lemma_.lower() in RIGHT_SUPPORT and not _in_name(tok):
-            return True
-        if tok.dep_ == "conj" and tok.head.lemma_.lower() in RIGHT_SUPPORT and not _in_name(tok.head):
-            return True
+        supporter = tok if tok.lemma_.lower() in RIGHT_SUPPORT else tok.head if (
+            tok.dep_ == "conj" and tok.head.lemma_.lower() in RIGHT_SUPPORT) else None
+        if supporter is not None and not _in_name(supporter):
+            return supporter.lemma_.lower() != "defend" or not any(
+                _is_human(t, unread_names=False) for t in ancestors[:k])
     return False
 
 
@@ -676,6 +718,8 @@ def _prevention_cue(near: list[Token]) -> bool:
         if tok.lower_ == "against" and any(_is_human(t, unread_names=False) for t in near[:n]
                                            if t.dep_ == "pobj" or t.head.dep_ == "pobj"):
             continue
+        if tok.lower_ != "against" and any(_is_human(t, unread_names=False) for t in near[1:n]):
+            continue      # "a measure that will prohibit transgender youth from ...": people are its target
         if any(c.dep_ == "prt" and c.lower_ == "up" for c in tok.children):
             continue
         if near[n - 1].dep_ == "prep" and near[n - 1].lower_ == "for":

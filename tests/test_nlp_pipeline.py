@@ -104,6 +104,48 @@ def test_readings_that_are_not_the_abuse(nlp, sentence, absent):
     assert absent not in {i["tag"] for i in run(nlp, sentence)["issues"]}
 
 
+@pytest.mark.parametrize("sentence, tag", [
+    # victims named by kin or by their work are people
+    ("My brother was killed like an animal by two herdsmen.", "Killings"),
+    ("The investigative reporter was killed in an October 2017 car bomb blast.", "Killings"),   # a bomb: violence
+    ("“These unprovoked attacks martyred innocent men, women and children,” the statement said.", "Killings"),
+    ("Accused Bondi killer Naveed Akram appears in court by video link", "Killings"),
+    # an attempt on a life that was made is violence, though no one died
+    ("Civil Rights Activist Recounts Being the Victim of an ‘Attempted Lynching’ in Viral Video", "Beatings & violence"),
+    ("Suspect in Canada shooting is identified as an 18-year-old", "Beatings & violence"),
+    # a headline's past tense with no object: its subject is the one arrested
+    ("Booker prize-longlisted author Tsitsi Dangarembga arrested in Zimbabwe", "Arbitrary detention"),
+    ("More than 100 pro-democracy supporters have been arrested since the law was passed.", "Arbitrary detention"),
+    # people as the target of a ban, or a person defended in court: hostility, not prevention
+    ("The governor signed a measure that will prohibit transgender youth from accessing medication.",
+     "Sexual orientation & gender identity (LGBT) discrimination"),
+    ("Chinese Attorney Had License Revoked for Defending Falun Gong Practitioner", "Religious discrimination"),
+    ("Muslim graves desecrated in Burnley as gravestones are vandalised", "Religious discrimination"),
+    ("Militants targeted churches and hotels on Easter Sunday.", "Religious discrimination"),
+    ("The majority of people who went on strike were fired from their jobs.", "Denial of freedom of association"),
+    ("It is forbidden to organise a strike at hazardous plants.", "Denial of freedom of association"),
+    ("He said the police denied him access to a lawyer for months.", "Unfair trial"),
+    ("Convictions frequently rely on confessions obtained under torture.", "Unfair trial"),
+    ("Police are arresting people for posting pictures on Facebook.", "Denial of freedom of expression"),
+])
+def test_rules_learned_from_the_third_blind_set(nlp, sentence, tag):
+    assert tag in {i["tag"] for i in run(nlp, sentence)["issues"]}
+
+
+@pytest.mark.parametrize("sentence, absent", [
+    ("Police foiled a plot to kill the governor.", "Killings"),
+    ("Police foiled a plot to kill the governor.", "Beatings & violence"),      # nothing happened
+    ("The shooting of the film starts in May.", "Beatings & violence"),
+    ("Film Shooting Begins In Lagos", "Beatings & violence"),
+    ("Three workers were killed in a blast at the mine.", "Killings"),            # an accident: Deaths
+    ("Two were killed in a suicide bomb blast in Kabul.", "Mental health"),
+    ("Ukraine detains ex-energy minister as high-level corruption case widens", "Arbitrary detention"),
+    ("The deal was killed by the board.", "Killings"),
+])
+def test_readings_kept_apart_by_those_rules(nlp, sentence, absent):
+    assert absent not in {i["tag"] for i in run(nlp, sentence)["issues"]}
+
+
 def test_fighting_climate_change_is_still_a_climate_story(nlp):
     assert "Climate change" in {i["tag"] for i in run(nlp, "How to fight climate change without the US.")["issues"]}
 
