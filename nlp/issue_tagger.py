@@ -276,6 +276,8 @@ class IssueTagger:
                 continue
             if tag_id == "labour-general" and "union" in span.text.lower() and not _union_dispute(span):
                 continue
+            if tag_id == "disappearances" and has_parse and _thing_disappeared(span):
+                continue
             if tag_id == "arbitrary-detention" and has_parse and found[(start, end, tag_id)] != "phrase" \
                     and not _detention_ok(span):
                 continue
@@ -632,6 +634,20 @@ def _attempted(span: Span) -> bool:
     if root.head.dep_ == "xcomp" or root.dep_ == "xcomp":
         near.append(root.head)
     return any(t.lemma_.lower() in ATTEMPT_WORDS or t.lower_ in ATTEMPT_WORDS for t in near if t is not root)
+
+
+def _thing_disappeared(span: Span) -> bool:
+    """"the disappearance of the glaciers", "the fish have disappeared": things, not people, are gone."""
+    root = span.root
+    if root.lower_ in ("disappearance", "disappearances") or span.text.lower() == "disappearance of":
+        noun = next((t for t in span if t.lower_ in ("disappearance", "disappearances")), root)
+        owners = [gc for c in noun.children if c.dep_ == "prep" and c.lower_ == "of" for gc in c.children
+                  if gc.dep_ == "pobj"]
+        return bool(owners) and not any(_is_human(o) or o.pos_ == "PROPN" for o in owners)
+    if root.lemma_.lower() == "disappear" and root.pos_ == "VERB":
+        subjects = [c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")]
+        return bool(subjects) and not any(_is_human(o) or o.pos_ == "PROPN" or o.pos_ == "PRON" for o in subjects)
+    return False
 
 
 def _attack_made(span: Span) -> bool:

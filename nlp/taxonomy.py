@@ -55,11 +55,26 @@ def taxonomy_from_dict(data: dict) -> Taxonomy:
     return Taxonomy(tags=tuple(tags), families=families)
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML keeps the last of two equal keys and drops the first without a word: a second ``patterns:`` added to
+    a tag would silently discard the tag's other patterns. Refuse it instead, naming the line."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ValueError(f"{self.name}: line {key_node.start_mark.line + 1}: key {key!r} appears twice "
+                                 "in the same entry (merge the two)")
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
     """Read and validate the taxonomy file (default: ``taxonomy.yaml`` at the project root)."""
     path = Path(path) if path else DEFAULT_TAXONOMY_PATH
     with open(path, encoding="utf-8") as fh:
-        return taxonomy_from_dict(yaml.safe_load(fh))
+        return taxonomy_from_dict(yaml.load(fh, Loader=_StrictLoader))
 
 
 def taxonomy_to_dict(taxonomy: Taxonomy) -> dict:

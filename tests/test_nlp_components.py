@@ -48,6 +48,16 @@ def test_taxonomy_rejects_duplicate_ids():
         taxonomy_from_dict(data)
 
 
+def test_taxonomy_file_with_a_key_twice_in_one_tag_is_refused(tmp_path):
+    # YAML would keep only the second "patterns:" and drop the first without a word
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text("version: 1\nfamilies:\n  - id: f\n    name: F\n    tags:\n      - id: x\n        name: X\n"
+                    "        severity: 2\n        patterns:\n          - [{LOWER: a}]\n"
+                    "        patterns:\n          - [{LOWER: b}]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 11: key 'patterns' appears twice"):
+        load_taxonomy(path)
+
+
 def test_normalise_strips_legal_forms():
     assert normalise("Samsung Electronics Co., Ltd.") == "samsung electronics"
     assert normalise("Apple Inc.") == "apple"

@@ -132,6 +132,37 @@ def test_rules_learned_from_the_third_blind_set(nlp, sentence, tag):
     assert tag in {i["tag"] for i in run(nlp, sentence)["issues"]}
 
 
+@pytest.mark.parametrize("sentence, tag", [
+    ("She has already been forced to sell her field.", "Land rights"),
+    ("Gihad Ibrahim fled his home in Khartoum North soon after the civil war broke out.", "Displacement"),
+    ("Israel continues to forcibly displace and starve Palestinians.", "Displacement"),
+    ("There is also dust from the mine which we believe will soon cause health hazards.", "Environment: General"),
+    ("India is heavily reliant on coal and is still building new coal plants.", "Climate change"),
+    ("Sir Keir had initially failed to declare the £5,000 of donations.", "Corruption"),
+    ("They accuse the chiefs of sacrificing the interests of the communities for personal gain.", "Corruption"),
+    ("She told of being held captive and chained up in the basement.", "Abduction"),
+    ("What we are seeing are clearly violent racist attacks targeting specific communities.", "Beatings & violence"),
+    ("What we are seeing are clearly violent racist attacks targeting specific communities.",
+     "Racial/ethnic/caste/origin discrimination"),      # a pattern keeps the shorter match of another tag
+    ("After TV channels were banned from covering PTI events, Khan gave speeches online.",
+     "Denial of freedom of expression"),
+    ("UPS has multiple mechanisms to track workers’ progress throughout the day.", "Privacy"),
+    ("At the beginning, pay was very low.", "Living wage"),
+    ("Popular anger burns in Iran after crackdown", "Security issues & conflict zones: General"),
+])
+def test_rules_learned_from_the_fourth_blind_set(nlp, sentence, tag):
+    assert tag in {i["tag"] for i in run(nlp, sentence)["issues"]}
+
+
+@pytest.mark.parametrize("sentence, absent", [
+    ("The disappearance of the glaciers could deprive billions of people of freshwater.", '"Disappearances"'),
+    ("The fish have disappeared from the lake.", '"Disappearances"'),
+    ("The firm said the coal price fell.", "Climate change"),
+])
+def test_things_that_vanish_are_no_disappearance(nlp, sentence, absent):
+    assert absent not in {i["tag"] for i in run(nlp, sentence)["issues"]}
+
+
 @pytest.mark.parametrize("sentence, absent", [
     ("Police foiled a plot to kill the governor.", "Killings"),
     ("Police foiled a plot to kill the governor.", "Beatings & violence"),      # nothing happened
