@@ -42,7 +42,7 @@ NEG_HEADS = frozenset({"free", "absence", "lack"})     # "free of forced labour"
 PREVENTION = frozenset({
     "prevent", "prohibit", "ban", "combat", "eradicate", "eliminate", "tackle", "fight", "avoid", "end",
     "stop", "address", "oppose", "against", "tolerate", "tolerance", "prevention", "elimination",
-    "eradication", "mitigate", "remediate", "reduce", "abolish", "abolition",
+    "eradication", "mitigate", "remediate", "reduce", "abolish", "abolition", "prohibition",
 })
 ALLEGATION_CUES = frozenset({"accuse", "allege", "allegation", "fail", "failure", "complicit", "claim"})
 HYPOTHETICAL_MARKS = frozenset({"if", "whether", "unless"})
@@ -144,7 +144,8 @@ OBITUARY_MARKS = frozenset({"at", "aged", "age"})
 # involved in"), not what a preposition like these attaches ("demands including unpaid salaries were not
 # met", "have not learnt lessons from the factory fire", "no arrests after the killings").
 NEGATION_BLOCKING_PREPS = frozenset({"from", "including", "despite", "after", "since", "during", "following",
-                                     "amid", "like", "than", "over", "regarding", "about", "before", "besides"})
+                                     "amid", "like", "than", "over", "regarding", "about", "before", "besides",
+                                     "because", "until"})
 # Relative pronouns stand for the noun their clause describes ("the outbreak that has killed 3,100").
 RELATIVE_PRONOUNS = frozenset({"that", "which", "who", "whom"})
 # A thing, not a person, as the one killed ("Buhari has finally killed it").
@@ -671,10 +672,21 @@ def _threat(span: Span) -> bool:
 def _mandate_name(span: Span) -> bool:
     """"UN Special Rapporteur on torture", "Committee against Torture": the name of a body or mandate."""
     head = span.root.head
-    if head is span.root or span.root.dep_ != "pobj":
-        return False
-    governor = head.head
-    return governor.lemma_.lower() in MANDATE_WORDS and head.lower_ in ("on", "against", "for")
+    if head is not span.root and span.root.dep_ == "pobj":
+        governor = head.head
+        if governor.lemma_.lower() in MANDATE_WORDS and head.lower_ in ("on", "against", "for"):
+            return True
+    # the parse may hang the word elsewhere ("Special Rapporteur on torture Nils Melzer", "rapporteurs on
+    # extrajudicial executions, freedom of opinion and torture"): read the words just before it, which must
+    # be a list of nouns with no verb between the mandate and the match
+    doc = span.doc
+    for i in range(span.start - 1, max(-1, span.start - 9), -1):
+        tok = doc[i]
+        if tok.pos_ in ("VERB", "AUX") or tok.is_sent_start:
+            return False
+        if tok.lower_ in ("on", "against", "for") and i > 0 and doc[i - 1].lemma_.lower() in MANDATE_WORDS:
+            return True
+    return False
 
 
 def _institution_name(span: Span) -> bool:
