@@ -301,3 +301,27 @@ def test_blind_set_4_is_well_formed_and_shares_no_item_with_the_other_sets():
     sets. Its feed titles are mostly neutral news, so it has 8-11 gold items per family outside Security."""
     _require_shared()
     _check_blind_set(BLIND4_PATH, (LABELS_PATH, HOLDOUT_PATH, TEST_PATH, BLIND_PATH, BLIND3_PATH), 170, min_gold=8)
+
+
+BLIND5_PATH = PROJECT_DIR / "bench" / "labels" / "issues_blind5.jsonl"
+
+
+def test_blind_set_5_is_well_formed_and_shares_no_item_with_the_other_sets():
+    """issues_blind5.jsonl (structure only, no quality figure): every reference resolves, tag names are taxonomy
+    names with their families, firms are tracked ids, no reference or text is shared with the six earlier sets, and no
+    quoted passage contains or is contained in an earlier set's quote. Its 80 in-order feed titles are almost all
+    neutral news, so families outside Security have 9-18 gold items."""
+    import re
+
+    _require_shared()
+    earlier = (LABELS_PATH, HOLDOUT_PATH, TEST_PATH, BLIND_PATH, BLIND3_PATH, BLIND4_PATH)
+    _check_blind_set(BLIND5_PATH, earlier, 170, min_gold=8)
+
+    def quotes(path):
+        rows = (json.loads(line)["ref"] for line in path.read_text("utf-8").splitlines() if line.strip())
+        return [re.sub(r"\s+", " ", ref["quote"]).strip() for ref in rows if "quote" in ref]
+
+    old = [q for p in earlier for q in quotes(p)]
+    new = quotes(BLIND5_PATH)
+    assert not [q for q in new if any(q in o or o in q for o in old)]
+    assert not [(a, b) for a in new for b in new if a != b and a in b]
