@@ -279,6 +279,8 @@ class IssueTagger:
                 continue
             if tag_id == "disappearances" and has_parse and _thing_disappeared(span):
                 continue
+            if span.text.lower() in ("shooting", "shootings") and not _named_shooting(span):
+                continue
             if tag_id == "arbitrary-detention" and has_parse and found[(start, end, tag_id)] != "phrase" \
                     and not _detention_ok(span):
                 continue
@@ -635,6 +637,21 @@ def _attempted(span: Span) -> bool:
     if root.head.dep_ == "xcomp" or root.dep_ == "xcomp":
         near.append(root.head)
     return any(t.lemma_.lower() in ATTEMPT_WORDS or t.lower_ in ATTEMPT_WORDS for t in near if t is not root)
+
+
+# Words before "shooting" that make it a film's or a photographer's, or no name at all.
+NOT_SHOOTING_NAMES = frozenset({"the", "a", "an", "this", "that", "on", "film", "photo", "movie", "video",
+                                "location", "fashion", "shooting"})
+
+
+def _named_shooting(span: Span) -> bool:
+    """A bare "shooting" is an attack only when named by its place or its target, as headlines do ("Canada
+    shooting", "Las Vegas shooting"): a capitalised word before it that is no determiner or film word. (A
+    phrase, with the check here, costs less than a token pattern starting at every capitalised word.)"""
+    if span.start == 0:
+        return False
+    prev = span.doc[span.start - 1]
+    return prev.is_title and prev.lower_ not in NOT_SHOOTING_NAMES
 
 
 def _thing_disappeared(span: Span) -> bool:
