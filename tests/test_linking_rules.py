@@ -196,3 +196,15 @@ def issue5_nlp():
 ])
 def test_issue5_rules(issue5_nlp, text, expected):
     assert firm_ids(issue5_nlp, "", text) == expected
+
+
+def test_a_name_shared_with_a_parent_is_the_parent():
+    firms = [TrackedFirm("softbank-jp", "SoftBank Corp.", ("SoftBank",), "JP", parent_id="softbank-group-jp"),
+             TrackedFirm("softbank-group-jp", "SoftBank Group Corp.", ("SoftBank Group", "SoftBank"), "JP"),
+             TrackedFirm("whirlpool-br", "Whirlpool S.A.", (), "BR", parent_id="whirlpool-us"),
+             TrackedFirm("whirlpool-us", "Whirlpool Corporation", (), "US")]
+    linker = FirmLinker(firms)
+    assert linker.link("SoftBank").firm_id == "softbank-group-jp"
+    assert linker.link("Softbank").firm_id == "softbank-group-jp"
+    assert linker.link("Whirlpool").firm_id == "whirlpool-us"
+    assert linker.link("SoftBank Corp.").firm_id == "softbank-group-jp"   # a former name of the group too
