@@ -279,7 +279,7 @@ class CompanyGazetteer:
                 # since the small model stretches entities over title-case headlines ("OpenAI Removed").
                 if self._inside_other_org(doc, start, end, strict=needs_case,
                                           other_names=starts_of.get(fid, frozenset()),
-                                          trade=not needs_evidence or (fid, surface) in self.soft_heads):
+                                          trade=True):
                     continue
                 if _inside_entity(doc, start, end, NUMERIC_ENTS) or _inside_title(doc, start, end):
                     continue      # "the first millennium BCE", "Q3 2024", "Pokémon Crystal": part of a date,
@@ -508,6 +508,9 @@ class CompanyGazetteer:
             before -= 1       # "the beautiful Dolomite slopes", "Cologne's famed Carnival"
         if before >= 0 and doc[before].lower_ in ("the", "their", "its", "his", "her", "our", "my", "your"):
             return True       # "the Amazon", "their Carnival parades"; firms rarely take an article
+        if (before < start - 1 and before > 0 and _possessive_mark(doc, before)
+                and doc[before - 1].ent_type_ in ("GPE", "LOC")):
+            return True       # "Cologne's famed Carnival": a place's own festival (but "Brazil's Vale" stays)
         # "a Target for Trump" (but "an Amazon van", "a Pepsi bottling center")
         return start > 0 and doc[start - 1].lower_ in ("a", "an") and doc[end - 1].head.i < end
 

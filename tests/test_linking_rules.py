@@ -163,7 +163,10 @@ ISSUE5_FIRMS = [TrackedFirm("nikola-us", "Nikola Corporation", ("Nikola",), "US"
                 TrackedFirm("crystal-hk", "Crystal International Group Limited", ("Crystal",), "HK"),
                 TrackedFirm("alibaba-cn", "Alibaba Group Holding Limited", ("South China Morning Post",), "CN"),
                 TrackedFirm("nine-au", "Nine Entertainment Co. Holdings Limited", ("Sydney Morning Herald",), "AU"),
-                TrackedFirm("facebook-us", "Facebook", ("Facebook",), "US")]
+                TrackedFirm("facebook-us", "Facebook", ("Facebook",), "US"),
+                TrackedFirm("carnival-us", "Carnival Corporation & plc", ("Carnival",), "US"),
+                TrackedFirm("vale-br", "Vale S.A.", ("Vale",), "BR"),
+                TrackedFirm("philips-nl", "Koninklijke Philips N.V.", ("Philips",), "NL")]
 
 
 @pytest.fixture(scope="module")
@@ -193,6 +196,12 @@ def issue5_nlp():
     # but a name the NER joins to "and" in a bogus title stays the firm
     ("Vietnamese authorities have increasingly enlisted tech giants Facebook and YouTube to implement censorship.",
      ["facebook-us"]),
+    # a place's possessive and an adjective before an ordinary-word name: the place's own thing
+    ("TikTok and beats: Cologne's famed Carnival has a new image", []),
+    ("Brazil's Vale said on Monday that its profit fell.", ["vale-br"]),
+    # what the firm makes after its name, inside the NER's organisation, keeps it the firm
+    ("As TIME wrote, “With the flick of a switch, Philips Electronics may have just dramatically lowered America’s "
+     "electric bill.”", ["philips-nl"]),
 ])
 def test_issue5_rules(issue5_nlp, text, expected):
     assert firm_ids(issue5_nlp, "", text) == expected
