@@ -18,7 +18,7 @@ import pytest
 
 from bench.labels import UnresolvedRef
 from bench.labels.mentions import (CASES, MENTIONS_BLIND2_PATH, MENTIONS_BLIND3_PATH, MENTIONS_BLIND4_PATH,
-                                   MENTIONS_PATH, MENTIONS_TEST_PATH, feed_item_text, load_mentions, read_rows,
+                                   MENTIONS_BLIND5_PATH, MENTIONS_PATH, MENTIONS_TEST_PATH, feed_item_text, load_mentions, read_rows,
                                    resolve_text)
 
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
@@ -31,7 +31,8 @@ NEEDED = (
     SHARED_DIR / "data" / "hr-news" / "train.json",
 )
 SETS = {"dev": (MENTIONS_PATH, 300), "test": (MENTIONS_TEST_PATH, 150), "blind2": (MENTIONS_BLIND2_PATH, 150),
-        "blind3": (MENTIONS_BLIND3_PATH, 150), "blind4": (MENTIONS_BLIND4_PATH, 200)}
+        "blind3": (MENTIONS_BLIND3_PATH, 150), "blind4": (MENTIONS_BLIND4_PATH, 200),
+        "blind5": (MENTIONS_BLIND5_PATH, 70)}
 FIRM_REQUIRED = {"plain", "legal-form", "subsidiary", "former-name", "non-latin"}
 
 
@@ -275,6 +276,17 @@ def test_fourth_blind_set_covers_the_hard_cases_and_sources(blind4_mentions):
     assert max(per_item.values()) <= 10 and len(per_item) >= 60, per_item.most_common(3)
     sources = Counter("feed item" if row["ref"]["file"].endswith(".xml") else "hr-news" for row in rows)
     assert sources["feed item"] >= 100 and sources["hr-news"] >= 50, sources
+
+
+def test_fifth_blind_set_uses_no_text_and_no_feed_item_of_the_others():
+    earlier = [MENTIONS_PATH, MENTIONS_TEST_PATH, MENTIONS_BLIND2_PATH, MENTIONS_BLIND3_PATH, MENTIONS_BLIND4_PATH]
+    earlier_items = {_item(row) for path in earlier for _, row in read_rows(path)}
+    rows = [row for _, row in read_rows(MENTIONS_BLIND5_PATH)]
+    assert not [row["mention"] for row in rows if _item(row) in earlier_items]
+    old_links = {row["ref"]["link"] for path in earlier for _, row in read_rows(path) if "link" in row["ref"]}
+    assert not [row["ref"]["link"] for row in rows if "link" in row["ref"] and row["ref"]["link"] in old_links]
+    assert sum(row["firm"] is not None for row in rows) >= 20
+    assert max(Counter(_item(row) for row in rows).values()) <= 10
 
 
 def test_feed_item_bodies_resolve_as_plain_text():
