@@ -118,6 +118,8 @@ NOT_COMPANY_NEXT = frozenset(
     "river rainforest forest basin region jungle delta week weekend month year day time season door step "
     "stage round generation fruit juice tree trees pie sauce warrior warriors".split()
 )
+# Verbs before "of" / "from" / "with" that make the next word an illness ("died of ALS").
+ILLNESS_VERBS = frozenset("die diagnose suffer succumb battle cure treat recover sicken".split())
 # What a firm makes or does, written between its name and its legal form ("MRF Tyres Ltd.", "Hyundai Motor").
 TRADE_WORDS = frozenset(
     "tyres tires motor motors automotive auto steel cement airlines airways bank insurance oil gas energy power "
@@ -135,7 +137,9 @@ MULTI_WORD_VETO = frozenset({"GPE", "LOC", "DATE", "TIME", "EVENT", "WORK_OF_ART
 ORG_FILLER = frozenset("the inc inc. corp corp. co co. ltd ltd. plc llc ag sa se nv group 's ’s".split())
 try:  # country names and demonyms: "Shell Nigeria", "Samsung Vietnam" are still Shell and Samsung
     _PLACES = json.loads((Path(__file__).with_name("data") / "places.json").read_text(encoding="utf-8"))
-    PLACE_WORDS = frozenset(w for table in ("names", "demonyms") for name in _PLACES[table] for w in name.split())
+    # capitalised words only: "of", "and", "the" of "Isle of Man" or "Trinidad and Tobago" are no place words
+    PLACE_WORDS = frozenset(w for table in ("names", "demonyms") for name in _PLACES[table] for w in name.split()
+                            if w[:1].isupper())
 except OSError:  # pragma: no cover
     PLACE_WORDS = frozenset()
 PLACE_WORDS_LOWER = frozenset(w.lower() for w in PLACE_WORDS)
@@ -503,6 +507,9 @@ class CompanyGazetteer:
             return True
         if end - start == 1 and doc[start].pos_ == "VERB" and doc[start].ent_type_ != "ORG":
             return True       # "Unite on the basis of independent trade unions": the verb
+        if (start > 1 and doc[start - 1].lower_ in ("of", "from", "with")
+                and doc[start - 2].lemma_.lower() in ILLNESS_VERBS):
+            return True       # "died of ALS", "diagnosed with MS": an illness
         before = start - 1
         while before > 0 and doc[before].pos_ == "ADJ" and doc[before].is_lower:
             before -= 1       # "the beautiful Dolomite slopes", "Cologne's famed Carnival"

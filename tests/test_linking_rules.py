@@ -166,7 +166,9 @@ ISSUE5_FIRMS = [TrackedFirm("nikola-us", "Nikola Corporation", ("Nikola",), "US"
                 TrackedFirm("facebook-us", "Facebook", ("Facebook",), "US"),
                 TrackedFirm("carnival-us", "Carnival Corporation & plc", ("Carnival",), "US"),
                 TrackedFirm("vale-br", "Vale S.A.", ("Vale",), "BR"),
-                TrackedFirm("philips-nl", "Koninklijke Philips N.V.", ("Philips",), "NL")]
+                TrackedFirm("philips-nl", "Koninklijke Philips N.V.", ("Philips",), "NL"),
+                TrackedFirm("als-au", "ALS Limited", ("ALS",), "AU"),
+                TrackedFirm("news-us", "News Corporation", ("News Corp", "The Times"), "US")]
 
 
 @pytest.fixture(scope="module")
@@ -202,6 +204,11 @@ def issue5_nlp():
     # what the firm makes after its name, inside the NER's organisation, keeps it the firm
     ("As TIME wrote, “With the flick of a switch, Philips Electronics may have just dramatically lowered America’s "
      "electric bill.”", ["philips-nl"]),
+    # an illness after "died of", "diagnosed with"
+    ("Vonn’s immediate family—her mother, Linda Anne Krohn, died of ALS in 2022—the clear, beautiful morning", []),
+    # "of" is no place word ("Isle of Man"): "The Times of Israel" is another paper
+    ("Bloomberg first reported on the high fee, and The Times of Israel posted a copy of the draft charter text.",
+     []),
 ])
 def test_issue5_rules(issue5_nlp, text, expected):
     assert firm_ids(issue5_nlp, "", text) == expected
