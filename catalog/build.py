@@ -618,8 +618,11 @@ def dedupe(firms: list[Firm], dropped: Counter) -> list[Firm]:
             for c in clusters:
                 doms = {domain_core(x.website) for x in c} - {""}
                 hosts = {web_host(x.website) for x in c} - {""}
+                # no website to compare is no objection, unless the row is an SEC filer of its own ("SunPower
+                # Inc." is not "Sunpower Group Ltd." of China)
                 alike = (normalise(f.name) == normalise(c[0].name) or f.country == c[0].country
-                         or not hosts or not f.website or web_host(f.website) in hosts)
+                         or web_host(f.website) in hosts
+                         or (not hosts or not f.website) and not (f.cik and not any(x.cik for x in c)))
                 if (not dom or not doms or dom in doms) and alike:
                     target = c
                     break
