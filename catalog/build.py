@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pycountry
@@ -228,6 +229,12 @@ def domain_core(url: str) -> str:
     return labels[-2] if len(labels) >= 2 else (labels[0] if labels else "")
 
 
+def web_host(url: str) -> str:
+    """The website's host without "www": "http://www.man.com/x" -> "man.com"."""
+    host = re.sub(r"^[a-z]+://", "", (url or "").strip().lower()).split("/")[0].split(":")[0]
+    return re.sub(r"^www\d*\.", "", host)
+
+
 SECURITY_WORDS = re.compile(
     r"\s*[-–]?\s*\b(Sponsored|Unsponsored|ADRs?|GDRs?|Pfd|DRN|BDRs?|American Depositary Shares?|"
     r"Depositary Receipts?|Global Depositary Receipts?|Ordinary Shares?|Reg\.? ?S|RegS|"
@@ -328,6 +335,13 @@ def abbreviation_matches(abbrev: list[str], full: list[str]) -> bool:
 FORMER = re.compile(r"formerly known as (.+?)(?: and changed its name| and is| and was|, and |\. [A-Z]|\.$| until| in \d)")
 # "formerly known as Geo. A. Hormel & Company" stops FORMER at "Geo" (and "Grupo Arca, S. A. B. de C. V." at
 # "Grupo Arca, S"): a name cut where an initial follows ("A.", "B.") is a fragment, not a former name.
+# "SoftBank Corp. is a subsidiary of SoftBank Group Japan Corporation.", "Siemens Healthineers AG operates as a
+# subsidiary of Siemens Aktiengesellschaft.": the parent as the summary writes it, up to the sentence's end.
+# Present tense only ("was a subsidiary of" is history).
+SUBSIDIARY_OF = re.compile(
+    r"\b(?:operates as|is) an? (?:(?:wholly|majority|fully|partially|non-wholly)[- ]owned |indirect |direct |"
+    r"principal |listed |operating |key )*subsidiary of (?P<parent>[^;]+?)"
+    r"(?:\.(?=\s|$)|;|, (?:and|which|a|an) | and (?:is|was|operates)\b|$)")
 _INITIAL_AFTER = re.compile(r"\. ?[A-Z]\.")
 
 
@@ -356,6 +370,7 @@ class Firm:
     n_listings: int = 0
     symbol: str = ""
     raw_names: list = field(default_factory=list)
+    listed_parent: str = ""      # the parent the listing's summary names ("... is a subsidiary of Siemens AG")
     id: str = ""
     protected: bool = False  # named in curated.csv: never dropped by the country caps
     own_names: list = field(default_factory=list)  # names of rows merged as the same listing (its old names)
@@ -516,6 +531,9 @@ def read_fd(path: Path) -> list[Firm]:
                     continue
                 if 2 < len(former) < 80 and not re.search(r"\b(the company|it|which)\b", former):
                     f.add_alias(former)
+            parent = SUBSIDIARY_OF.search(row["summary"])
+            if parent and 2 < len(parent["parent"]) < 100:
+                f.listed_parent = parent["parent"].strip()
             firms.append(f)
     return firms
 
@@ -569,6 +587,7 @@ def merge_into(keep: Firm, other: Firm) -> None:
         keep.tier = other.tier
     keep.high_risk = keep.high_risk or other.high_risk
     keep.summary = keep.summary or other.summary
+    keep.listed_parent = keep.listed_parent or other.listed_parent
 
 
 GENERIC_TAIL = {"group", "holding", "holdings", "company", "corporation", "corp", "co", "limited", "ltd"}
@@ -582,7 +601,10 @@ def core_key(name: str) -> str:
 
 
 def dedupe(firms: list[Firm], dropped: Counter) -> list[Firm]:
-    """Merge rows with the same normalised short name (across countries unless websites disagree)."""
+    """Merge rows with the same normalised short name (across countries unless websites disagree). Rows of
+    two countries whose names match only once "Group" / "Holdings" is cut merge only when both websites are on
+    one host (or one has none): Man Group PLC (Jersey, www.man.com) and MAN SE (Germany, corporate.man.eu) are
+    two firms although their domains look alike."""
     groups: dict[str, list[Firm]] = defaultdict(list)
     for f in firms:
         groups[core_key(f.name)].append(f)
@@ -595,7 +617,13 @@ def dedupe(firms: list[Firm], dropped: Counter) -> list[Firm]:
             target = None
             for c in clusters:
                 doms = {domain_core(x.website) for x in c} - {""}
-                if not dom or not doms or dom in doms:
+                hosts = {web_host(x.website) for x in c} - {""}
+                # no website to compare is no objection, unless the row is an SEC filer of its own ("SunPower
+                # Inc." is not "Sunpower Group Ltd." of China)
+                alike = (normalise(f.name) == normalise(c[0].name) or f.country == c[0].country
+                         or web_host(f.website) in hosts
+                         or (not hosts or not f.website) and not (f.cik and not any(x.cik for x in c)))
+                if (not dom or not doms or dom in doms) and alike:
                     target = c
                     break
             if target is None:
@@ -727,8 +755,11 @@ def build_companies(sources_dir: Path, out_path: Path, curated_path: Path = DEFA
             dropped["low-trust unusable name"] += 1
             continue
         toks = k.split()
+        # an abbreviated listing name ("MAN SE") joins a longer name only in its own country: "Man Group PLC" of
+        # Jersey is another firm
         target = pick([(x.split(), t) for x in [k] for t in exact.get(k, [])], f.country) \
-            or pick([c for c in first_idx.get(toks[0], []) if abbreviation_matches(toks, c[0])], f.country)
+            or pick([c for c in first_idx.get(toks[0], []) if abbreviation_matches(toks, c[0])
+                     and (not f.country or c[1].country == f.country)], f.country)
         if target is not None:
             merge_into(target, f)
             dropped["low-trust merged"] += 1
@@ -929,12 +960,23 @@ def assign_ids(firms: list[Firm]) -> None:
 
 
 def resolve_parents(firms: list[Firm]) -> None:
+    """Each firm's tracked parent id: the curated one, else :data:`LISTED_PARENTS`, else the parent its listing
+    summary names when exactly one tracked firm has that name or alias (after legal forms: "Siemens
+    Aktiengesellschaft" is Siemens AG; without a country word if need be: "SoftBank Group Japan Corporation" is
+    SoftBank Group Corp.)."""
     ids = {f.id for f in firms}
     by_key: dict[str, list[Firm]] = defaultdict(list)
     for f in firms:
         by_key[normalise(f.name)].append(f)
+    by_any: dict[str, set[str]] = defaultdict(set)
+    for f in firms:
+        for n in (f.name, *f.aliases):
+            by_any[normalise(n)].add(f.id)
     for f in firms:
         p = f.parent or LISTED_PARENTS.get(f.id, "")
+        if not p and f.listed_parent:
+            f.parent = summary_parent(f, by_any)
+            continue
         if not p:
             f.parent = ""
             continue
@@ -943,6 +985,28 @@ def resolve_parents(firms: list[Firm]) -> None:
             continue
         cands = sorted(by_key.get(normalise(p), []), key=Firm.rank)
         f.parent = cands[0].id if cands else ""
+
+
+@lru_cache(maxsize=None)
+def _country_word(word: str) -> bool:
+    """A country's name ("japan", "brazil"): exact lookup only, no codes, no fuzzy match."""
+    if len(word) <= 3:
+        return False
+    try:
+        pycountry.countries.lookup(word)
+    except LookupError:
+        return False
+    return True
+
+
+def summary_parent(f: Firm, by_any: dict[str, set[str]]) -> str:
+    """The one tracked firm the summary's parent names, or ""."""
+    key = normalise(f.listed_parent)
+    for candidate in (key, " ".join(t for t in key.split() if not _country_word(t))):
+        owners = by_any.get(candidate, set()) - {f.id}
+        if len(owners) == 1:
+            return next(iter(owners))
+    return ""
 
 
 def to_row(f: Firm) -> dict:

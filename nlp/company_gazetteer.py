@@ -118,6 +118,8 @@ NOT_COMPANY_NEXT = frozenset(
     "river rainforest forest basin region jungle delta week weekend month year day time season door step "
     "stage round generation fruit juice tree trees pie sauce warrior warriors".split()
 )
+# Verbs before "of" / "from" / "with" that make the next word an illness ("died of ALS").
+ILLNESS_VERBS = frozenset("die diagnose suffer succumb battle cure treat recover sicken".split())
 # What a firm makes or does, written between its name and its legal form ("MRF Tyres Ltd.", "Hyundai Motor").
 TRADE_WORDS = frozenset(
     "tyres tires motor motors automotive auto steel cement airlines airways bank insurance oil gas energy power "
@@ -135,7 +137,9 @@ MULTI_WORD_VETO = frozenset({"GPE", "LOC", "DATE", "TIME", "EVENT", "WORK_OF_ART
 ORG_FILLER = frozenset("the inc inc. corp corp. co co. ltd ltd. plc llc ag sa se nv group 's ’s".split())
 try:  # country names and demonyms: "Shell Nigeria", "Samsung Vietnam" are still Shell and Samsung
     _PLACES = json.loads((Path(__file__).with_name("data") / "places.json").read_text(encoding="utf-8"))
-    PLACE_WORDS = frozenset(w for table in ("names", "demonyms") for name in _PLACES[table] for w in name.split())
+    # capitalised words only: "of", "and", "the" of "Isle of Man" or "Trinidad and Tobago" are no place words
+    PLACE_WORDS = frozenset(w for table in ("names", "demonyms") for name in _PLACES[table] for w in name.split()
+                            if w[:1].isupper())
 except OSError:  # pragma: no cover
     PLACE_WORDS = frozenset()
 PLACE_WORDS_LOWER = frozenset(w.lower() for w in PLACE_WORDS)
@@ -253,6 +257,7 @@ class CompanyGazetteer:
         matches = self._matches(doc)
         starts_of = self._other_name_starts(matches)
         match_starts = frozenset(s for _, s, _ in matches)
+        match_tokens_of = self._other_name_tokens(matches)
         surnames = self._surnames(doc, matches)
         for match_id, start, end in matches:
             text = doc[start:end].text
@@ -278,12 +283,20 @@ class CompanyGazetteer:
                 # since the small model stretches entities over title-case headlines ("OpenAI Removed").
                 if self._inside_other_org(doc, start, end, strict=needs_case,
                                           other_names=starts_of.get(fid, frozenset()),
-                                          trade=not needs_evidence or (fid, surface) in self.soft_heads):
+                                          trade=True):
                     continue
-                if _inside_entity(doc, start, end, NUMERIC_ENTS):
-                    continue      # "the first millennium BCE", "Q3 2024": part of a date or an amount
-                if needs_case and end - start > 1 and _mostly_labelled(doc, start, end, MULTI_WORD_VETO):
-                    continue      # "Renewable Energy Week", "Southern California" (not "The Mail on Sunday")
+                if _inside_entity(doc, start, end, NUMERIC_ENTS) or _inside_title(doc, start, end):
+                    continue      # "the first millennium BCE", "Q3 2024", "Pokémon Crystal": part of a date,
+                    # an amount or a title
+                if needs_case and _product_here(doc, start, end, match_tokens_of.get(fid, frozenset())):
+                    continue      # "GPT 5.2", "OpenAI’s GPT model": a model or product, not the firm
+                if (needs_case and end - start > 1 and _mostly_labelled(doc, start, end, MULTI_WORD_VETO)
+                        and not _whole_outlet_name(doc, start, end)):
+                    continue      # "Renewable Energy Week", "Southern California" (not "The Mail on Sunday",
+                    # "the Sydney Morning Herald" that the NER calls an EVENT)
+                if (end - start == 1 and not _coined(text) and text[:1].isupper() and text[1:].islower()
+                        and _given_name_here(doc, start, match_starts, self.common)):
+                    continue      # "Nikola Repin", "Noah Wyle": a person's given name
                 if (needs_evidence and end - start == 1 and start > 0 and not doc[start].is_sent_start
                         and doc[start - 1].is_alpha and doc[start - 1].text[:1].isupper()
                         and doc[start - 1].lower_ != "the" and not doc[start - 1].is_sent_start
@@ -408,6 +421,16 @@ class CompanyGazetteer:
                 out.add(doc[start].text)
         return out
 
+    def _other_name_tokens(self, matches: list[tuple[int, int, int]]) -> dict[str, frozenset[int]]:
+        """Firm id -> the tokens covered by the name of some other firm."""
+        strings = self.nlp.vocab.strings
+        firms_at: dict[int, set[str]] = defaultdict(set)
+        for match_id, start, end in matches:
+            for i in range(start, end):
+                firms_at[i].update(fid for fid, *_ in self.entries[strings[match_id]])
+        every = {fid for fids in firms_at.values() for fid in fids}
+        return {fid: frozenset(i for i, fids in firms_at.items() if fids - {fid}) for fid in every}
+
     def _other_name_starts(self, matches: list[tuple[int, int, int]]) -> dict[str, frozenset[int]]:
         """Firm id -> the tokens where the name of some other firm starts."""
         strings = self.nlp.vocab.strings
@@ -455,9 +478,10 @@ class CompanyGazetteer:
             ent = next((e for e in doc.ents if e.start <= i < e.end), None)
             if ent is None:
                 return False
-            # An entity never runs over a line break ("BMO\n\nBank of Montreal's"): keep the line of the match.
+            # An entity never runs over a line break ("BMO\n\nBank of Montreal's") or a comma ("Sora, Meta"): keep
+            # the part of the match.
             line = [t for t in doc[ent.start:ent.end]
-                    if not any("\n" in b.text for b in doc[min(t.i, i):max(t.i, i) + 1])]
+                    if not any("\n" in b.text or b.text in (",", ";") for b in doc[min(t.i, i):max(t.i, i) + 1])]
             extra = [t for t in line if not start <= t.i < end]
             if end < len(doc) and _possessive_mark(doc, end) and all(t.i >= end for t in extra):
                 return False   # "Amazon’s Bessemer plant": what the firm owns, not a longer name
@@ -481,11 +505,19 @@ class CompanyGazetteer:
             return False      # "telecoms giant Orange", "a spokesman for Twitter", whatever the NER says
         if {doc[i].ent_type_ for i in range(start, end)} & NOT_COMPANY_ENTS:
             return True
+        if end - start == 1 and doc[start].pos_ == "VERB" and doc[start].ent_type_ != "ORG":
+            return True       # "Unite on the basis of independent trade unions": the verb
+        if (start > 1 and doc[start - 1].lower_ in ("of", "from", "with")
+                and doc[start - 2].lemma_.lower() in ILLNESS_VERBS):
+            return True       # "died of ALS", "diagnosed with MS": an illness
         before = start - 1
         while before > 0 and doc[before].pos_ == "ADJ" and doc[before].is_lower:
             before -= 1       # "the beautiful Dolomite slopes", "Cologne's famed Carnival"
         if before >= 0 and doc[before].lower_ in ("the", "their", "its", "his", "her", "our", "my", "your"):
             return True       # "the Amazon", "their Carnival parades"; firms rarely take an article
+        if (before < start - 1 and before > 0 and _possessive_mark(doc, before)
+                and doc[before - 1].ent_type_ in ("GPE", "LOC")):
+            return True       # "Cologne's famed Carnival": a place's own festival (but "Brazil's Vale" stays)
         # "a Target for Trump" (but "an Amazon van", "a Pepsi bottling center")
         return start > 0 and doc[start - 1].lower_ in ("a", "an") and doc[end - 1].head.i < end
 
@@ -718,6 +750,52 @@ def _long_form_start(doc: Doc, paren: int, acronym: str) -> int | None:
 
 
 NUMERIC_ENTS = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"})
+
+
+def _inside_title(doc: Doc, start: int, end: int) -> bool:
+    """The match is one word of a longer title the NER finds (WORK_OF_ART) with other capitalised words in it
+    (but not "Facebook and", which the small model sometimes calls a title)."""
+    if not _inside_entity(doc, start, end, frozenset({"WORK_OF_ART"})):
+        return False
+    ent = next(e for e in doc.ents if e.start <= start < e.end)
+    return any(t.is_alpha and t.text[:1].isupper() for t in ent if not start <= t.i < end)
+# The last word of a multi-word name that makes it a newspaper or channel, which the small NER often calls a
+# place or an event ("the South China Morning Post" LOC, "the Sydney Morning Herald" EVENT).
+OUTLET_WORDS = frozenset("post herald times news journal daily mail telegraph tribune gazette chronicle star "
+                         "observer standard express mirror review".split())
+
+
+def _whole_outlet_name(doc: Doc, start: int, end: int) -> bool:
+    """A name of three or more words ending with an outlet word, which the NER entity covers exactly (with
+    "the"): the outlet itself, whatever label the NER gives it."""
+    if end - start < 3 or doc[end - 1].lower_ not in OUTLET_WORDS:
+        return False
+    ent = next((e for e in doc.ents if e.start <= start < e.end), None)
+    if ent is None:
+        return True
+    first = ent.start + (doc[ent.start].lower_ == "the")
+    return first == start and ent.end == end
+
+
+def _product_here(doc: Doc, start: int, end: int, other_tokens: frozenset[int]) -> bool:
+    """The name is a model or product here: a version number right after it ("GPT 5.2"), or another firm's
+    possessive right before it ("OpenAI’s GPT model")."""
+    if end < len(doc) and doc[end].like_num and not doc[end].ent_type_ in ("DATE", "MONEY", "PERCENT"):
+        return True
+    return start >= 2 and _possessive_mark(doc, start - 1) and doc[start - 2].i in other_tokens
+
+
+def _given_name_here(doc: Doc, i: int, match_starts: frozenset[int], common: set[str]) -> bool:
+    """Token i is a person's given name: a surname follows it, a capitalised proper noun that is no dictionary
+    word, place or other name ("Nikola Repin", "Noah Wyle"), and the NER calls neither word an organisation."""
+    if i + 1 >= len(doc) or doc[i].ent_type_ in ("ORG", "PRODUCT", "GPE", "NORP"):
+        return False
+    nxt = doc[i + 1]
+    return (nxt.is_alpha and len(nxt) > 2 and nxt.text[0].isupper() and nxt.text[1:].islower()
+            and nxt.pos_ == "PROPN" and nxt.i not in match_starts and not nxt.is_sent_start
+            and nxt.ent_type_ not in ("ORG", "PRODUCT", "GPE", "LOC", "NORP", "FAC")
+            and nxt.text not in PLACE_WORDS and not _is_common(nxt.lower_, common)
+            and nxt.lower_ not in LEGAL_FORM_WORDS and nxt.lower_ not in TRADE_WORDS)
 
 
 def _inside_entity(doc: Doc, start: int, end: int, labels: frozenset[str]) -> bool:

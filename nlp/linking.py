@@ -114,8 +114,13 @@ class FirmLinker:
             fid, main = cands[0]
             kind = "name" if main else "alias"
             return Link(fid, self.names[fid], 1.0 if main else 0.95, f"exact {kind} '{surface}'")
-        # Prefer a firm whose main name it is, then the group whose name it heads ("SoftBank" is SoftBank
-        # Group Corp., not its unit SoftBank Corp.), then a top-level firm (no parent), then the shortest id.
+        # A name shared by a firm and its tracked parent is the parent: the news names the group ("SoftBank" is
+        # SoftBank Group Corp., whose unit SoftBank Corp. bears the bare name; "Whirlpool" is Whirlpool
+        # Corporation, not Whirlpool S.A.). Then prefer a firm whose main name it is, then the group whose name
+        # it heads, then a top-level firm (no parent), then the shortest id.
+        ids = {c[0] for c in cands}
+        if len(ids) > 1:
+            cands = [c for c in cands if not self._ancestors(c[0]) & ids] or cands
         fid, main = sorted(cands, key=lambda c: (not c[1], self.group_keys.get(c[0]) != key, c[0] in self.parents,
                                                  len(c[0]), c[0]))[0]
         conf = max(0.5, round(0.95 - 0.1 * (len(cands) - 1), 2))
@@ -180,6 +185,14 @@ class FirmLinker:
         shown = self.names[exact.firm_id] if normalise(self.names[exact.firm_id]) == cand_key else cand_key
         return replace(exact, confidence=round(min(exact.confidence, score / 100) * 0.9, 3),
                        reason=f"fuzzy {score:.0f} on '{shown}'")
+
+    def _ancestors(self, firm_id: str) -> set[str]:
+        """The firm's tracked parents up the chain (cycle-safe)."""
+        out: set[str] = set()
+        while firm_id in self.parents and self.parents[firm_id] not in out:
+            firm_id = self.parents[firm_id]
+            out.add(firm_id)
+        return out
 
     def _regional(self, firm_id: str) -> bool:
         """The firm's name places it in one country after its first word: a national unit of a group."""

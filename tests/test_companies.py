@@ -140,3 +140,39 @@ def test_load_is_fast():
     t = time.perf_counter()
     firms, _ = load_companies(COMPANIES)
     assert time.perf_counter() - t < 1.0 and len(firms) >= 7500
+
+
+def test_two_countries_firms_sharing_a_word_stay_apart():
+    # MAN SE (Germany, corporate.man.eu) was merged into Man Group PLC (Jersey, man.com): their domains look
+    # alike and the German listing's capitals read like an abbreviation of "Man Group"
+    by_id = {r["id"]: r for r in rows()}
+    assert by_id["man-de"]["name"] == "Man SE" and by_id["man-de"]["country"] == "DE"
+    assert "MAN.DE" not in by_id["man-group-je"]["tickers"].split("|")
+    assert by_id["basf-de"]["name"] == "BASF SE" and by_id["basf-india-in"]["parent_id"] == "basf-de"
+    # an SEC filer with no website stays apart from a foreign namesake (SunPower Inc. / Sunpower Group Ltd.)
+    assert by_id["sunpower-us"]["country"] == "US"
+    assert [i for i, r in by_id.items() if "SunPower" in r["aliases"].split("|")] == ["sunpower-us"]
+
+
+@pytest.mark.parametrize("summary,parent", [
+    ("The company was founded in 1984 and is headquartered in Tokyo, Japan. SoftBank Corp. is a subsidiary of "
+     "SoftBank Group Japan Corporation.", "SoftBank Group Japan Corporation"),
+    ("The company is headquartered in Erlangen, Germany. Siemens Healthineers AG operates as a subsidiary of "
+     "Siemens Aktiengesellschaft.", "Siemens Aktiengesellschaft"),
+    ("Traton SE operates as a subsidiary of Volkswagen Finance Luxemburg S.A.", "Volkswagen Finance Luxemburg S.A"),
+    ("It was formerly a subsidiary of Foo Inc.", None),                     # history, not a parent
+])
+def test_parent_named_by_a_listing_summary(summary, parent):
+    from catalog.build import SUBSIDIARY_OF
+    match = SUBSIDIARY_OF.search(summary)
+    assert (match["parent"] if match else None) == parent
+
+
+def test_parents_from_listing_summaries_resolve_to_tracked_firms():
+    by_id = {r["id"]: r for r in rows()}
+    assert by_id["softbank-jp"]["parent_id"] == "softbank-group-jp"       # "... Group Japan Corporation"
+    assert by_id["siemens-healthineers-de"]["parent_id"] == "siemens-de"  # German legal form
+    assert by_id["man-de"]["parent_id"] == "traton-de"
+    assert by_id["whirlpool-br"]["parent_id"] == "whirlpool-us"
+    assert by_id["whirlpool-us"]["parent_id"] == ""
+    assert by_id["rea-group-au"]["parent_id"] == "news-us"

@@ -152,3 +152,75 @@ def test_first_words_of_names():
              TrackedFirm("tata-s", "Tata Steel Limited", (), "IN"),                 # two firms start so
              TrackedFirm("apple-x", "Apple Hospitality REIT", (), "US")]            # a dictionary word
     assert first_words(firms, {"apple"}) == {"geely-hk": ["Geely"]}
+
+
+ISSUE5_FIRMS = [TrackedFirm("nikola-us", "Nikola Corporation", ("Nikola",), "US"),
+                TrackedFirm("gpt-au", "GPT Group", ("GPT",), "AU"),
+                TrackedFirm("meta-us", "Meta Platforms Inc", ("Meta",), "US"),
+                TrackedFirm("openai-us", "OpenAI", (), "US"),
+                TrackedFirm("microsoft-us", "Microsoft Corporation", ("Microsoft",), "US"),
+                TrackedFirm("unite-gb", "The Unite Group plc", ("Unite",), "GB"),
+                TrackedFirm("crystal-hk", "Crystal International Group Limited", ("Crystal",), "HK"),
+                TrackedFirm("alibaba-cn", "Alibaba Group Holding Limited", ("South China Morning Post",), "CN"),
+                TrackedFirm("nine-au", "Nine Entertainment Co. Holdings Limited", ("Sydney Morning Herald",), "AU"),
+                TrackedFirm("facebook-us", "Facebook", ("Facebook",), "US"),
+                TrackedFirm("carnival-us", "Carnival Corporation & plc", ("Carnival",), "US"),
+                TrackedFirm("vale-br", "Vale S.A.", ("Vale",), "BR"),
+                TrackedFirm("philips-nl", "Koninklijke Philips N.V.", ("Philips",), "NL"),
+                TrackedFirm("als-au", "ALS Limited", ("ALS",), "AU"),
+                TrackedFirm("news-us", "News Corporation", ("News Corp", "The Times"), "US")]
+
+
+@pytest.fixture(scope="module")
+def issue5_nlp():
+    return build_pipeline(ISSUE5_FIRMS)
+
+
+@pytest.mark.parametrize("text,expected", [
+    # real sentences of bench/labels/mentions*.jsonl (TIME, hr-news)
+    # a given name followed by a surname that is no word, place or name is a person, without any NER label
+    ("English subtitles pic.twitter.com/J4jOxUABtC — Nikola Repin (@nikorepi) March 14, 2022", []),
+    # a model name: a version number after it, or another firm's possessive before it
+    ("You can watch three of the world’s smartest AI systems—GPT 5.2, Claude Opus 4.5, and Gemini 3 Pro—doing "
+     "their best.", []),
+    ("It was created in collaboration with Microsoft, by fine-tuning a version of OpenAI’s GPT model.",
+     ["microsoft-us", "openai-us"]),
+    # an entity the NER runs over a comma is two names ("Sora, Meta")
+    ("Five days before the launch of Sora, Meta launched its own AI-powered short form video app, called Vibes.",
+     ["meta-us"]),
+    # an ordinary-word name used as a verb
+    ("Unions which defend the rights of waged workers… Unite on the basis of independent trade unions.", []),
+    # a word of a title
+    ("Claude Opus has gone on to complete the more challenging Pokémon Crystal, without losing a battle.", []),
+    # an outlet's whole name, whatever place or event label the NER gives it
+    ("The statement came from the office, according to the South China Morning Post.", ["alibaba-cn"]),
+    ("The Washington Post and the Sydney Morning Herald have published editorials.", ["nine-au"]),
+    # but a name the NER joins to "and" in a bogus title stays the firm
+    ("Vietnamese authorities have increasingly enlisted tech giants Facebook and YouTube to implement censorship.",
+     ["facebook-us"]),
+    # a place's possessive and an adjective before an ordinary-word name: the place's own thing
+    ("TikTok and beats: Cologne's famed Carnival has a new image", []),
+    ("Brazil's Vale said on Monday that its profit fell.", ["vale-br"]),
+    # what the firm makes after its name, inside the NER's organisation, keeps it the firm
+    ("As TIME wrote, “With the flick of a switch, Philips Electronics may have just dramatically lowered America’s "
+     "electric bill.”", ["philips-nl"]),
+    # an illness after "died of", "diagnosed with"
+    ("Vonn’s immediate family—her mother, Linda Anne Krohn, died of ALS in 2022—the clear, beautiful morning", []),
+    # "of" is no place word ("Isle of Man"): "The Times of Israel" is another paper
+    ("Bloomberg first reported on the high fee, and The Times of Israel posted a copy of the draft charter text.",
+     []),
+])
+def test_issue5_rules(issue5_nlp, text, expected):
+    assert firm_ids(issue5_nlp, "", text) == expected
+
+
+def test_a_name_shared_with_a_parent_is_the_parent():
+    firms = [TrackedFirm("softbank-jp", "SoftBank Corp.", ("SoftBank",), "JP", parent_id="softbank-group-jp"),
+             TrackedFirm("softbank-group-jp", "SoftBank Group Corp.", ("SoftBank Group", "SoftBank"), "JP"),
+             TrackedFirm("whirlpool-br", "Whirlpool S.A.", (), "BR", parent_id="whirlpool-us"),
+             TrackedFirm("whirlpool-us", "Whirlpool Corporation", (), "US")]
+    linker = FirmLinker(firms)
+    assert linker.link("SoftBank").firm_id == "softbank-group-jp"
+    assert linker.link("Softbank").firm_id == "softbank-group-jp"
+    assert linker.link("Whirlpool").firm_id == "whirlpool-us"
+    assert linker.link("SoftBank Corp.").firm_id == "softbank-group-jp"   # a former name of the group too

@@ -1,7 +1,7 @@
 """The hand-labelled company-mention sets for measuring the firm linker: ``bench/labels/mentions.jsonl`` (the
 development set), ``bench/labels/mentions_test.jsonl`` and ``bench/labels/mentions_blind2.jsonl`` (each labelled
-blind, since tuned on) and ``bench/labels/mentions_blind3.jsonl`` (the third blind set, labelled before the rules
-were tuned on it).
+blind, since tuned on), ``bench/labels/mentions_blind3.jsonl`` (the third blind set, since tuned on) and
+``bench/labels/mentions_blind4.jsonl`` (the fourth blind set, labelled before the rules were tuned on it).
 
 The annotations live in the project; the text they point at stays in ``../shared``. The shape checks run
 everywhere; the ones that resolve the text skip when ``../shared`` is absent, except in CI (``CI=true``),
@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from bench.labels import UnresolvedRef
-from bench.labels.mentions import (CASES, MENTIONS_BLIND2_PATH, MENTIONS_BLIND3_PATH, MENTIONS_PATH,
-                                   MENTIONS_TEST_PATH, feed_item_text, load_mentions, read_rows, resolve_text)
+from bench.labels.mentions import (CASES, MENTIONS_BLIND2_PATH, MENTIONS_BLIND3_PATH, MENTIONS_BLIND4_PATH,
+                                   MENTIONS_BLIND5_PATH, MENTIONS_PATH, MENTIONS_TEST_PATH, feed_item_text, load_mentions, read_rows,
+                                   resolve_text)
 
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 NEEDED = (
@@ -30,7 +31,8 @@ NEEDED = (
     SHARED_DIR / "data" / "hr-news" / "train.json",
 )
 SETS = {"dev": (MENTIONS_PATH, 300), "test": (MENTIONS_TEST_PATH, 150), "blind2": (MENTIONS_BLIND2_PATH, 150),
-        "blind3": (MENTIONS_BLIND3_PATH, 150)}
+        "blind3": (MENTIONS_BLIND3_PATH, 150), "blind4": (MENTIONS_BLIND4_PATH, 200),
+        "blind5": (MENTIONS_BLIND5_PATH, 70)}
 FIRM_REQUIRED = {"plain", "legal-form", "subsidiary", "former-name", "non-latin"}
 
 
@@ -237,6 +239,54 @@ def test_third_blind_set_covers_the_hard_cases_and_sources(blind3_mentions):
     sources = Counter("feed item" if row["ref"]["file"].endswith(".xml") else row["ref"]["file"] for row in rows)
     assert sources["feed item"] >= 100 and sources["feeds/news/index.json"] >= 3, sources
     assert sources["hr-news/train.json"] + sources["hr-news/dev.json"] >= 50, sources
+
+
+@pytest.fixture(scope="module")
+def blind4_mentions() -> list[dict]:
+    _require_shared()
+    return load_mentions(SHARED_DIR, MENTIONS_BLIND4_PATH)
+
+
+def test_fourth_blind_set_uses_no_text_no_hr_news_article_and_no_feed_item_of_the_others():
+    earlier = [MENTIONS_PATH, MENTIONS_TEST_PATH, MENTIONS_BLIND2_PATH, MENTIONS_BLIND3_PATH]
+    earlier_items = {_item(row) for path in earlier for _, row in read_rows(path)}
+    rows = [row for _, row in read_rows(MENTIONS_BLIND4_PATH)]
+    assert not [row["mention"] for row in rows if _item(row) in earlier_items]      # new texts only
+    old_events = {(row["ref"]["file"], row["ref"]["event"]) for path in earlier
+                  for _, row in read_rows(path) if "event" in row["ref"]}
+    assert not [row["ref"] for row in rows if "event" in row["ref"]
+                and (row["ref"]["file"], row["ref"]["event"]) in old_events]
+    old_links = {row["ref"]["link"] for path in earlier for _, row in read_rows(path) if "link" in row["ref"]}
+    assert not [row["ref"]["link"] for row in rows if "link" in row["ref"] and row["ref"]["link"] in old_links]
+
+
+def test_fourth_blind_set_covers_the_hard_cases_and_sources(blind4_mentions):
+    rows = blind4_mentions
+    assert len(rows) >= 200
+    cases = Counter(row["case"] for row in rows)
+    common = [row for row in rows if row["case"] == "common-word"]
+    assert sum(row["firm"] is None for row in common) >= 30, cases      # Noah Wyle, Dean Ball, Crown Prince, MAN
+    assert sum(row["firm"] is not None for row in common) >= 5, cases   # Meta, Apple, Oracle, Amazon as firms
+    assert cases["untracked-org"] >= 50, cases                         # Anthropic, Apple Daily, Sage, TT
+    assert cases["subsidiary"] >= 30 and cases["short"] >= 5 and cases["possessive"] >= 10, cases
+    with_firm = sum(row["firm"] is not None for row in rows)
+    assert 0.4 <= with_firm / len(rows) <= 0.6                         # roughly half with a tracked firm
+    assert len({row["firm"] for row in rows if row["firm"]}) >= 30
+    per_item = Counter(_item(row) for row in rows)
+    assert max(per_item.values()) <= 10 and len(per_item) >= 60, per_item.most_common(3)
+    sources = Counter("feed item" if row["ref"]["file"].endswith(".xml") else "hr-news" for row in rows)
+    assert sources["feed item"] >= 100 and sources["hr-news"] >= 50, sources
+
+
+def test_fifth_blind_set_uses_no_text_and_no_feed_item_of_the_others():
+    earlier = [MENTIONS_PATH, MENTIONS_TEST_PATH, MENTIONS_BLIND2_PATH, MENTIONS_BLIND3_PATH, MENTIONS_BLIND4_PATH]
+    earlier_items = {_item(row) for path in earlier for _, row in read_rows(path)}
+    rows = [row for _, row in read_rows(MENTIONS_BLIND5_PATH)]
+    assert not [row["mention"] for row in rows if _item(row) in earlier_items]
+    old_links = {row["ref"]["link"] for path in earlier for _, row in read_rows(path) if "link" in row["ref"]}
+    assert not [row["ref"]["link"] for row in rows if "link" in row["ref"] and row["ref"]["link"] in old_links]
+    assert sum(row["firm"] is not None for row in rows) >= 20
+    assert max(Counter(_item(row) for row in rows).values()) <= 10
 
 
 def test_feed_item_bodies_resolve_as_plain_text():

@@ -1,5 +1,6 @@
 """Hand-labelled company mentions for measuring the firm linker (``mentions.jsonl``, ``mentions_test.jsonl``,
-``mentions_blind2.jsonl`` and the blind ``mentions_blind3.jsonl``): annotations only.
+``mentions_blind2.jsonl``, ``mentions_blind3.jsonl``, ``mentions_blind4.jsonl`` and the small blind
+``mentions_blind5.jsonl``): annotations only.
 
 Each row names a span of real text in ``../shared`` by the same references as ``issues.jsonl`` (see
 :mod:`bench.labels`) plus character offsets into the resolved text, and says which tracked firm
@@ -39,6 +40,10 @@ MENTIONS_TEST_PATH = Path(__file__).resolve().parent / "mentions_test.jsonl"
 MENTIONS_BLIND2_PATH = Path(__file__).resolve().parent / "mentions_blind2.jsonl"
 # A third blind set, labelled after the rules were tuned on the three files above, before any rule change for it.
 MENTIONS_BLIND3_PATH = Path(__file__).resolve().parent / "mentions_blind3.jsonl"
+# A fourth blind set, labelled after the rules were tuned on the four files above, before any rule change for it.
+MENTIONS_BLIND4_PATH = Path(__file__).resolve().parent / "mentions_blind4.jsonl"
+# A small fifth blind set (mostly traps), labelled after the rules were tuned on all five files above.
+MENTIONS_BLIND5_PATH = Path(__file__).resolve().parent / "mentions_blind5.jsonl"
 COMPANIES_PATH = Path(__file__).resolve().parents[2] / "companies.csv"
 
 CASES = frozenset({
