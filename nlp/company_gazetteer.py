@@ -410,6 +410,16 @@ class CompanyGazetteer:
         # the NER's full names ("Sarah Ferguson"): their last word alone is the person elsewhere in the text
         out = {e[-1].text for e in doc.ents if e.label_ == "PERSON" and len(e) > 1 and e[-1].text[:1].isupper()
                and all(t.text[:1].isupper() for t in e)}
+        # ... and so is their first word, the given name ("Travis Kelce ... her relationship with Travis"), unless
+        # the full name is itself a firm's ("Travis Perkins" tagged PERSON)
+        spans = {(s, e) for _, s, e in matches}
+        for e in doc.ents:
+            words = [t for t in e if t.lower_ not in ("'s", "’s")]
+            if (e.label_ == "PERSON" and len(words) > 1 and (e.start, e.end) not in spans
+                    and all(t.text[:1].isupper() and t.is_alpha for t in words)
+                    and not _is_common(words[-1].lower_, self.common) and not _title_case(doc, e.start)):
+                # (not "Instagram Promised to Become Safer", a headline's words the NER took for a name)
+                out.add(words[0].text)
         for _, start, end in matches:
             if end - start != 1 or start == 0 or _coined(doc[start].text):
                 continue

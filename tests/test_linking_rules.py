@@ -168,7 +168,8 @@ ISSUE5_FIRMS = [TrackedFirm("nikola-us", "Nikola Corporation", ("Nikola",), "US"
                 TrackedFirm("vale-br", "Vale S.A.", ("Vale",), "BR"),
                 TrackedFirm("philips-nl", "Koninklijke Philips N.V.", ("Philips",), "NL"),
                 TrackedFirm("als-au", "ALS Limited", ("ALS",), "AU"),
-                TrackedFirm("news-us", "News Corporation", ("News Corp", "The Times"), "US")]
+                TrackedFirm("news-us", "News Corporation", ("News Corp", "The Times"), "US"),
+                TrackedFirm("travis-perkins-gb", "Travis Perkins plc", ("Travis Perkins", "Travis"), "GB")]
 
 
 @pytest.fixture(scope="module")
@@ -209,6 +210,10 @@ def issue5_nlp():
     # "of" is no place word ("Isle of Man"): "The Times of Israel" is another paper
     ("Bloomberg first reported on the high fee, and The Times of Israel posted a copy of the draft charter text.",
      []),
+    # a given name the text gives in full elsewhere is the person (fundus: Travis Kelce), not the firm
+    ("Donna Kelce praised the album of her son Travis Kelce's girlfriend. Fans say two tracks reference her "
+     "relationship with Travis.", []),
+    ("Builders merchant Travis Perkins cut jobs, Travis said on Monday.", ["travis-perkins-gb"]),
 ])
 def test_issue5_rules(issue5_nlp, text, expected):
     assert firm_ids(issue5_nlp, "", text) == expected
