@@ -78,6 +78,18 @@ BLIND_FIRST = {
     "Health & safety": (0.47, 0.42), "Labour": (0.62, 0.58), "Land & communities": (0.68, 0.52),
     "Security, conflict & violence": (0.90, 0.66),
 }
+# The blind sets in the order printed (the newest first): path, title, the rules its first figure was measured
+# with, that figure, the option that prints its wrong items, and their label in the list of errors.
+BLIND_SETS = (
+    (BLIND5_PATH, "BLIND SET 5 (labelled from the text alone; the newest: the figure to judge by)",
+     "rules of 7525b0f", BLIND5_FIRST, "blind5_errors", "BLIND5"),
+    (BLIND_PATH, "BLIND SET 2 (labelled from the text alone before the rules were changed for it)",
+     "before any rule was changed on its errors", BLIND_FIRST, "blind_errors", "BLIND"),
+    (BLIND3_PATH, "BLIND SET 3 (labelled from the text alone before any rule change for it)",
+     "rules of a578e53", BLIND3_FIRST, "blind3_errors", "BLIND3"),
+    (BLIND4_PATH, "BLIND SET 4 (labelled from the text alone before any rule change for it)",
+     "rules of 0a5870f", BLIND4_FIRST, "blind4_errors", "BLIND4"),
+)
 VIOLATION_TO_TAG = {"killing": "Killings", "arbitrary detention": "Arbitrary detention",
                     "torture": "Torture & ill-treatment", "kidnapping": "Abduction",
                     "enforced disappearance": '"Disappearances"'}
@@ -196,33 +208,15 @@ def main(argv: list[str] | None = None) -> int:
     firms = load_companies(PROJECT_DIR / "companies.csv")[0]
     nlp = build_pipeline(firms)
     errors = []
-    blind5 = labelled_figures(nlp, load_labelled(SHARED_DIR, BLIND5_PATH))
-    print_labelled(blind5, "BLIND SET 5 (labelled from the text alone; the newest: the figure to judge by)", BLIND5_PATH)
-    print("first figure (measured once, rules of 7525b0f), P/R: "
-          + ", ".join(f"{fam.split(',')[0].split(' &')[0]} {p:.2f}/{r:.2f}" for fam, (p, r) in BLIND5_FIRST.items()))
-    if args.blind5_errors:
-        errors += [(f"{kind}, BLIND5", *rest) for kind, *rest in blind5["errors"]]
-    print()
-    blind = labelled_figures(nlp, load_labelled(SHARED_DIR, BLIND_PATH))
-    print_labelled(blind, "BLIND SET 2 (labelled from the text alone before the rules were changed for it)", BLIND_PATH)
-    print("first figure (measured once, before any rule was changed on its errors), P/R: "
-          + ", ".join(f"{fam.split(',')[0].split(' &')[0]} {p:.2f}/{r:.2f}" for fam, (p, r) in BLIND_FIRST.items()))
-    if args.blind_errors:
-        errors += [(f"{kind}, BLIND", *rest) for kind, *rest in blind["errors"]]
-    blind3 = labelled_figures(nlp, load_labelled(SHARED_DIR, BLIND3_PATH))
-    print()
-    print_labelled(blind3, "BLIND SET 3 (labelled from the text alone before any rule change for it)", BLIND3_PATH)
-    print("first figure (measured once, rules of a578e53), P/R: "
-          + ", ".join(f"{fam.split(',')[0].split(' &')[0]} {p:.2f}/{r:.2f}" for fam, (p, r) in BLIND3_FIRST.items()))
-    if args.blind3_errors:
-        errors += [(f"{kind}, BLIND3", *rest) for kind, *rest in blind3["errors"]]
-    blind4 = labelled_figures(nlp, load_labelled(SHARED_DIR, BLIND4_PATH))
-    print()
-    print_labelled(blind4, "BLIND SET 4 (labelled from the text alone before any rule change for it)", BLIND4_PATH)
-    print("first figure (measured once, rules of 0a5870f), P/R: "
-          + ", ".join(f"{fam.split(',')[0].split(' &')[0]} {p:.2f}/{r:.2f}" for fam, (p, r) in BLIND4_FIRST.items()))
-    if args.blind4_errors:
-        errors += [(f"{kind}, BLIND4", *rest) for kind, *rest in blind4["errors"]]
+    for n, (path, title, rules, first, flag, label) in enumerate(BLIND_SETS):
+        if n:
+            print()
+        blind = labelled_figures(nlp, load_labelled(SHARED_DIR, path))
+        print_labelled(blind, title, path)
+        print(f"first figure (measured once, {rules}), P/R: "
+              + ", ".join(f"{fam.split(',')[0].split(' &')[0]} {p:.2f}/{r:.2f}" for fam, (p, r) in first.items()))
+        if getattr(args, flag):
+            errors += [(f"{kind}, {label}", *rest) for kind, *rest in blind["errors"]]
     print()
     for n, (path, title) in enumerate((
             (LABELS_PATH, "Development set 1 (the rules were tuned on its errors)"),
@@ -240,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, (p, r, f1, n) in hr.items():
         target = f"  target F1>={HR_NEWS_F1} {met(f1 >= HR_NEWS_F1)}" if label in HR_NEWS_TARGETS else ""
         print(f"{label:24} {VIOLATION_TO_TAG[label]:26} {p:5.2f} {r:5.2f} {f1:5.2f} {n:5d}{target}")
-    if args.errors or args.blind_errors or args.blind3_errors or args.blind4_errors or args.blind5_errors:
+    if args.errors or any(getattr(args, flag) for *_, flag, _ in BLIND_SETS):
         print("\nErrors:")
         for kind, text, want, got in errors:
             print(f"  [{kind}] want {want} got {got}: {text[:110]!r}")

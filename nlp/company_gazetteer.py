@@ -769,6 +769,8 @@ def _inside_title(doc: Doc, start: int, end: int) -> bool:
         return False
     ent = next(e for e in doc.ents if e.start <= start < e.end)
     return any(t.is_alpha and t.text[:1].isupper() for t in ent if not start <= t.i < end)
+
+
 # The last word of a multi-word name that makes it a newspaper or channel, which the small NER often calls a
 # place or an event ("the South China Morning Post" LOC, "the Sydney Morning Herald" EVENT).
 OUTLET_WORDS = frozenset("post herald times news journal daily mail telegraph tribune gazette chronicle star "
@@ -790,7 +792,7 @@ def _whole_outlet_name(doc: Doc, start: int, end: int) -> bool:
 def _product_here(doc: Doc, start: int, end: int, other_tokens: frozenset[int]) -> bool:
     """The name is a model or product here: a version number right after it ("GPT 5.2"), or another firm's
     possessive right before it ("OpenAI’s GPT model")."""
-    if end < len(doc) and doc[end].like_num and not doc[end].ent_type_ in ("DATE", "MONEY", "PERCENT"):
+    if end < len(doc) and doc[end].like_num and doc[end].ent_type_ not in ("DATE", "MONEY", "PERCENT"):
         return True
     return start >= 2 and _possessive_mark(doc, start - 1) and doc[start - 2].i in other_tokens
 

@@ -487,6 +487,11 @@ def _detained(span: Span, heads_only: bool = False) -> list[Token]:
     return out
 
 
+def _sentence(item: Span | Token) -> Span:
+    """The sentence of a match or a word, or the whole doc when it has no sentence boundaries."""
+    return item.sent if item.doc.has_annotation("SENT_START") else item.doc[:]
+
+
 def _detention_ok(span: Span) -> bool:
     """An arrest is an arbitrary detention when the person held is a journalist, an activist, an opposition
     figure (PROTECTED_PEOPLE), when the sentence is about protest or speech (POLITICAL_CUES), or when a named
@@ -496,7 +501,7 @@ def _detention_ok(span: Span) -> bool:
     lemma = root.lemma_.lower() if root.pos_ != "PROPN" else root.lower_.rstrip("s").removesuffix("ed")
     if lemma not in DETENTION_VERBS and root.lemma_.lower() not in DETENTION_VERBS:
         return True
-    sent = span.sent if span.doc.has_annotation("SENT_START") else span.doc[:]
+    sent = _sentence(span)
     words = {t.lower_ for t in sent} | {t.lemma_.lower() for t in sent}
     held = _detained(span)
     held_words = {t.lower_ for t in held} | {t.lemma_.lower() for t in held}
@@ -522,7 +527,7 @@ ATTACK_WORDS = frozenset("attack attacks attacked attacker attackers assault ass
 
 
 def _attack_words(span: Span) -> bool:
-    sent = span.sent if span.doc.has_annotation("SENT_START") else span.doc[:]
+    sent = _sentence(span)
     return any(t.lower_ in ATTACK_WORDS for t in sent)
 
 
@@ -539,7 +544,7 @@ def _anti(span: Span) -> bool:
 
 def _union_dispute(span: Span) -> bool:
     """A union named in a sentence about a dispute, a right or a harm (UNION_DISPUTE_WORDS)."""
-    sent = span.sent if span.doc.has_annotation("SENT_START") else span.doc[:]
+    sent = _sentence(span)
     return any((t.lower_ in UNION_DISPUTE_WORDS or t.lemma_.lower() in UNION_DISPUTE_WORDS)
                for t in sent if not span.start <= t.i < span.end)
 
@@ -630,13 +635,15 @@ def _non_human_victim(span: Span) -> bool:
                                  for v in victims)
 
 
+def _around(span: Span) -> list[Token]:
+    """The words the match's head word is tied to: its own head and its children."""
+    root = span.root
+    return ([root.head] if root.head is not root else []) + list(root.children)
+
+
 def _attempted(span: Span) -> bool:
     """"attempted murder", "assassination attempt", "tried to kill"."""
-    root = span.root
-    near = [root, root.head] + list(root.children)
-    if root.head.dep_ == "xcomp" or root.dep_ == "xcomp":
-        near.append(root.head)
-    return any(t.lemma_.lower() in ATTEMPT_WORDS or t.lower_ in ATTEMPT_WORDS for t in near if t is not root)
+    return any(t.lemma_.lower() in ATTEMPT_WORDS or t.lower_ in ATTEMPT_WORDS for t in _around(span))
 
 
 # Words before "shooting" that make it a film's or a photographer's, or no name at all.
@@ -671,9 +678,7 @@ def _thing_disappeared(span: Span) -> bool:
 def _attack_made(span: Span) -> bool:
     """An attempt that was made ("an attempted lynching", "tried to kill him") is still an attack on someone,
     where a plot that was foiled is not."""
-    root = span.root
-    near = [root, root.head] + list(root.children)
-    return any(t.lemma_.lower() in MADE_ATTEMPT_WORDS for t in near if t is not root)
+    return any(t.lemma_.lower() in MADE_ATTEMPT_WORDS for t in _around(span))
 
 
 def _threat(span: Span) -> bool:
@@ -745,7 +750,7 @@ def _supported(span: Span) -> bool:
 def _in_name(tok: Token) -> bool:
     """A capitalised word inside a sentence that is not a headline: part of a name ("the Committee to
     Protect Journalists", "the World Organisation Against Torture"), not a verb of the sentence."""
-    sent = tok.sent if tok.doc.has_annotation("SENT_START") else tok.doc[:]
+    sent = _sentence(tok)
     if not tok.is_title or tok.i == sent.start:
         return False
     words = [t for t in sent if t.is_alpha and len(t) > 3]

@@ -157,7 +157,7 @@ class Prefilter:
         return frozenset(lower), frozenset(orth), before
 
     def _pattern_sentences(self, doc: Doc, lower: numpy.ndarray, orth: numpy.ndarray,
-                           sent_of: numpy.ndarray, known: set[int] = frozenset()) -> set[int]:
+                           sent_of: numpy.ndarray, known: set[int] | frozenset[int] = frozenset()) -> set[int]:
         """Sentences where a raw token pattern's match starts. The matcher reads windows around the
         patterns' anchor words only (it costs per token read: on whole articles it was two fifths of the
         cheap pass); a window runs ANCHOR_WINDOW tokens past its anchor, more than any match spans. A window
@@ -334,7 +334,7 @@ class Prefilter:
             if self._opaque:        # the taxonomy has a pattern the cheap pass cannot run: read everything
                 issue.update(range(len(sents)))
             elif len(self._patterns):
-                issue.update(self._pattern_sentences(doc, lower, orth, sent_of, known=set(issue)))
+                issue.update(self._pattern_sentences(doc, lower, orth, sent_of, known=issue))
             if self._lemma_first:
                 lows = {h: strings[h] for h in numpy.unique(lower).tolist()}
                 hits = [h for h, w in lows.items() if w.isalpha() and self._lemma_trigger(w)]

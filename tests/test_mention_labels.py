@@ -208,18 +208,23 @@ def blind3_mentions() -> list[dict]:
     return load_mentions(SHARED_DIR, MENTIONS_BLIND3_PATH)
 
 
-def test_third_blind_set_shares_no_span_no_text_and_no_hr_news_article_with_the_others():
-    earlier = [MENTIONS_PATH, MENTIONS_TEST_PATH, MENTIONS_BLIND2_PATH]
-    earlier_items = {_item(row) for path in earlier for _, row in read_rows(path)}
-    rows = [row for _, row in read_rows(MENTIONS_BLIND3_PATH)]
+def _assert_new_texts(rows: list[dict], earlier: list, events: bool = True) -> None:
+    """No row of a later set labels a text (an item), an hr-news article (``events``) or a feed item (by link:
+    a feed item whose title an earlier file labelled is not used for its body either) of the earlier files."""
+    earlier_rows = [row for path in earlier for _, row in read_rows(path)]
+    earlier_items = {_item(row) for row in earlier_rows}
     assert not [row["mention"] for row in rows if _item(row) in earlier_items]      # new texts only
-    old_events = {(row["ref"]["file"], row["ref"]["event"]) for path in earlier
-                  for _, row in read_rows(path) if "event" in row["ref"]}
-    assert not [row["ref"] for row in rows if "event" in row["ref"]
-                and (row["ref"]["file"], row["ref"]["event"]) in old_events]
-    # a feed item whose title an earlier file labelled is not used for its body either
-    old_links = {row["ref"]["link"] for path in earlier for _, row in read_rows(path) if "link" in row["ref"]}
+    if events:
+        old_events = {(row["ref"]["file"], row["ref"]["event"]) for row in earlier_rows if "event" in row["ref"]}
+        assert not [row["ref"] for row in rows if "event" in row["ref"]
+                    and (row["ref"]["file"], row["ref"]["event"]) in old_events]
+    old_links = {row["ref"]["link"] for row in earlier_rows if "link" in row["ref"]}
     assert not [row["ref"]["link"] for row in rows if "link" in row["ref"] and row["ref"]["link"] in old_links]
+
+
+def test_third_blind_set_shares_no_span_no_text_and_no_hr_news_article_with_the_others():
+    _assert_new_texts([row for _, row in read_rows(MENTIONS_BLIND3_PATH)],
+                      [MENTIONS_PATH, MENTIONS_TEST_PATH, MENTIONS_BLIND2_PATH])
 
 
 def test_third_blind_set_covers_the_hard_cases_and_sources(blind3_mentions):
@@ -248,16 +253,8 @@ def blind4_mentions() -> list[dict]:
 
 
 def test_fourth_blind_set_uses_no_text_no_hr_news_article_and_no_feed_item_of_the_others():
-    earlier = [MENTIONS_PATH, MENTIONS_TEST_PATH, MENTIONS_BLIND2_PATH, MENTIONS_BLIND3_PATH]
-    earlier_items = {_item(row) for path in earlier for _, row in read_rows(path)}
-    rows = [row for _, row in read_rows(MENTIONS_BLIND4_PATH)]
-    assert not [row["mention"] for row in rows if _item(row) in earlier_items]      # new texts only
-    old_events = {(row["ref"]["file"], row["ref"]["event"]) for path in earlier
-                  for _, row in read_rows(path) if "event" in row["ref"]}
-    assert not [row["ref"] for row in rows if "event" in row["ref"]
-                and (row["ref"]["file"], row["ref"]["event"]) in old_events]
-    old_links = {row["ref"]["link"] for path in earlier for _, row in read_rows(path) if "link" in row["ref"]}
-    assert not [row["ref"]["link"] for row in rows if "link" in row["ref"] and row["ref"]["link"] in old_links]
+    _assert_new_texts([row for _, row in read_rows(MENTIONS_BLIND4_PATH)],
+                      [MENTIONS_PATH, MENTIONS_TEST_PATH, MENTIONS_BLIND2_PATH, MENTIONS_BLIND3_PATH])
 
 
 def test_fourth_blind_set_covers_the_hard_cases_and_sources(blind4_mentions):
@@ -279,12 +276,9 @@ def test_fourth_blind_set_covers_the_hard_cases_and_sources(blind4_mentions):
 
 
 def test_fifth_blind_set_uses_no_text_and_no_feed_item_of_the_others():
-    earlier = [MENTIONS_PATH, MENTIONS_TEST_PATH, MENTIONS_BLIND2_PATH, MENTIONS_BLIND3_PATH, MENTIONS_BLIND4_PATH]
-    earlier_items = {_item(row) for path in earlier for _, row in read_rows(path)}
     rows = [row for _, row in read_rows(MENTIONS_BLIND5_PATH)]
-    assert not [row["mention"] for row in rows if _item(row) in earlier_items]
-    old_links = {row["ref"]["link"] for path in earlier for _, row in read_rows(path) if "link" in row["ref"]}
-    assert not [row["ref"]["link"] for row in rows if "link" in row["ref"] and row["ref"]["link"] in old_links]
+    _assert_new_texts(rows, [MENTIONS_PATH, MENTIONS_TEST_PATH, MENTIONS_BLIND2_PATH, MENTIONS_BLIND3_PATH,
+                             MENTIONS_BLIND4_PATH], events=False)
     assert sum(row["firm"] is not None for row in rows) >= 20
     assert max(Counter(_item(row) for row in rows).values()) <= 10
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 
 from bench.labels import LABELS_PATH, load_labelled, resolve
-from bench.nlp_quality import BLIND3_PATH, BLIND_PATH, HOLDOUT_PATH, TEST_PATH, labelled_figures
+from bench.nlp_quality import (BLIND3_PATH, BLIND4_PATH, BLIND5_PATH, BLIND_PATH, HOLDOUT_PATH, TEST_PATH,
+                                labelled_figures)
 from catalog.load import load_companies
 from nlp import build_pipeline
 from tests.conftest import PROJECT_DIR, SHARED_DATA, shared_data
@@ -292,9 +294,6 @@ def test_blind_set_3_is_well_formed_and_shares_no_item_with_the_other_sets():
     _check_blind_set(BLIND3_PATH, (LABELS_PATH, HOLDOUT_PATH, TEST_PATH, BLIND_PATH), 250)
 
 
-BLIND4_PATH = PROJECT_DIR / "bench" / "labels" / "issues_blind4.jsonl"
-
-
 def test_blind_set_4_is_well_formed_and_shares_no_item_with_the_other_sets():
     """issues_blind4.jsonl (structure only, no quality figure): every reference resolves, tag names are taxonomy
     names with their families, firms are tracked ids, and no reference or text is shared with the five earlier
@@ -303,16 +302,11 @@ def test_blind_set_4_is_well_formed_and_shares_no_item_with_the_other_sets():
     _check_blind_set(BLIND4_PATH, (LABELS_PATH, HOLDOUT_PATH, TEST_PATH, BLIND_PATH, BLIND3_PATH), 170, min_gold=8)
 
 
-BLIND5_PATH = PROJECT_DIR / "bench" / "labels" / "issues_blind5.jsonl"
-
-
 def test_blind_set_5_is_well_formed_and_shares_no_item_with_the_other_sets():
     """issues_blind5.jsonl (structure only, no quality figure): every reference resolves, tag names are taxonomy
     names with their families, firms are tracked ids, no reference or text is shared with the six earlier sets, and no
     quoted passage contains or is contained in an earlier set's quote. Its 80 in-order feed titles are almost all
     neutral news, so families outside Security have 9-18 gold items."""
-    import re
-
     _require_shared()
     earlier = (LABELS_PATH, HOLDOUT_PATH, TEST_PATH, BLIND_PATH, BLIND3_PATH, BLIND4_PATH)
     _check_blind_set(BLIND5_PATH, earlier, 170, min_gold=8)
